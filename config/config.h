@@ -1,0 +1,105 @@
+/* config.h: dcsfu's configuration: livekit.yaml keys, CLI flags, environment.
+ *
+ * What it does: fills a `struct config` with LiveKit's defaults, applies a
+ * livekit.yaml document (libyaml), then the command line and environment
+ * (LIVEKIT_CONFIG, LIVEKIT_KEYS, NODE_IP, UDP_PORT, LIVEKIT_REGION), loads
+ * `key_file`, and validates the result.  Key names and defaults follow
+ * LiveKit's `livekit.yaml`; livekit.yaml.example at the repository root lists
+ * every honoured key.  LiveKit keys dcsfu does not use (redis, turn,
+ * rtc.port_range_*, ...) and unknown keys are reported with one warning each
+ * and otherwise ignored.
+ *
+ * What it does not do: open sockets, configure logging (the caller passes
+ * `logging` to log_configure), exit or print (except LOGW warnings and
+ * config_usage).
+ *
+ * Ownership: every pointer in `struct config` is owned by it and released by
+ * config_free.  Lists are replaced, never merged, when a later source sets
+ * them.  config_free is safe on a zeroed struct and may be called twice.
+ *
+ * Return codes: 0, or DC_ECONFIG with a one-line message written into `err`
+ * (always NUL-terminated when errlen > 0), of the form
+ * "<source>:<line>: <key path>: <problem>". */
+#ifndef DC_CONFIG_H
+#define DC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEV_KEY "devkey"
+#define CONFIG_DEV_SECRET "secret"
+
+struct config_key {
+    char *key;
+    char *secret;
+};
+
+struct config {
+    int port;                 /* HTTP/WebSocket port, 7880 */
+    char **bind_addresses;    /* IP literals; none (n == 0) = all interfaces */
+    size_t n_bind_addresses;
+    struct config_key *keys;  /* API key -> secret, keys unique */
+    size_t n_keys;
+    char *key_file;           /* NULL if none; its keys replace `keys` */
+    bool development;
+    struct {
+        int udp_port;         /* single UDP port for all ICE traffic, 7882 */
+        int tcp_port;         /* ICE-TCP, 7881; 0 = off */
+        char *node_ip;        /* advertised IP(s) "v4" or "v4,v6"; NULL = auto */
+    } rtc;
+    struct {
+        bool auto_create;     /* true */
+        uint32_t empty_timeout, departure_timeout, max_participants; /* 300, 20, 0 = unlimited */
+    } room;
+    struct {
+        uint32_t max_metadata_size, max_attributes_size, max_room_name_length,
+            max_participant_identity_length, max_participant_name_length;
+        uint64_t signal_message_size_limit, max_api_request_body_size;
+        uint32_t max_http_header_size; /* dcsfu's own key, 16384 */
+    } limit;
+    struct {
+        int level;            /* enum log_level from common/log.h */
+        bool json;
+    } logging;
+    struct {
+        char *api_key;        /* NULL if none */
+        char **urls;
+        size_t n_urls;
+    } webhook;
+    int prometheus_port;      /* 0 = off */
+    char *region;             /* never NULL; "" by default */
+    char *config_path;        /* file it came from, for reloads; NULL if none */
+};
+
+enum config_action { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION };
+
+/* Overwrites *c (uninitialised memory is fine) with the defaults. */
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+
+/* Applies one YAML document to c; keys it does not mention keep their value.
+ * `source` names the document in messages ("livekit.yaml", "--config-body",
+ * "LIVEKIT_CONFIG").  Unknown keys: one LOGW each naming the key path and
+ * line.  Malformed YAML or a bad value: DC_ECONFIG, e.g.
+ * "livekit.yaml:7: rtc.udp_port: expected an integer between 1 and 65535, got \"abc\"".
+ * On error c may be partly updated but stays valid for config_free. */
+int config_apply_yaml(struct config *c, const char *text, size_t len, const char *source, char *err,
+                      size_t errlen);
+
+/* Full start-up: defaults, then the YAML from --config-body, else --config
+ * FILE, else env LIVEKIT_CONFIG; then CLI flags and their environment
+ * variables; then key_file; then development-mode defaults; then validation.
+ * --help/--version return 0 with *action set and c holding the defaults.
+ * On DC_ECONFIG c has been released (config_free is still safe). */
+int config_setup(struct config *c, int argc, char **argv, enum config_action *action, char *err,
+                 size_t errlen);
+
+/* The secret for api_key, or NULL if unknown (or api_key is NULL). */
+const char *config_secret_for(const struct config *c, const char *api_key);
+
+/* Prints the --help text. */
+void config_usage(FILE *f);
+
+#endif
