@@ -1,0 +1,226 @@
+/* front.c: routing of the signaling port and the checks made before a
+ * WebSocket upgrade (the same ones /rtc/validate runs). */
+#include "server/front.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "server/room_manager.h"
+#include "server/room_service.h"
+#include "signaling/joinreq.h"
+#include "signaling/query.h"
+#include "signaling/ws.h"
+
+#define CORS "Access-Control-Allow-Origin: *\r\n"
+
+static void respond(struct front_result *out, int status, const char *ctype, const char *extra,
+                    const void *body, size_t len, bool keep_alive)
+{
+    out->action = FRONT_RESPOND;
+    out->status = status;
+    out->bytes = http_response_build(status, ctype, extra, body, len, keep_alive, &out->len);
+    out->close_after = !keep_alive;
+}
+
+static void respond_text(struct front_result *out, int status, const char *extra, const char *text,
+                         bool keep_alive)
+{
+    respond(out, status, "text/plain; charset=utf-8", extra, text, strlen(text), keep_alive);
+}
+
+/* The access token from ?access_token= or Authorization: Bearer. */
+static char *find_token(const struct http_request *q, const char **why)
+{
+    char *t = query_get(q->query, "access_token");
+    if (t && t[0])
+        return t;
+    free(t);
+    const char *h = http_header_get(q, "authorization");
+    if (!h) {
+        *why = "no permissions to access the room";
+        return NULL;
+    }
+    const char *b = auth_bearer(h, why);
+    return b ? util_strdup(b) : NULL;
+}
+
+static const char *front_secret(void *ctx, const char *key)
+{
+    return config_secret_for(ctx, key);
+}
+
+static int check_lengths(const struct config *cfg, const struct auth_claims *c, char *why,
+                         size_t n)
+{
+    struct {
+        const char *what;
+        const char *val;
+        uint64_t max;
+    } checks[] = {
+        {"room name", c->video.room, cfg->limit.max_room_name_length},
+        {"identity", c->identity, cfg->limit.max_participant_identity_length},
+        {"name", c->name, cfg->limit.max_participant_name_length},
+        {"metadata", c->metadata, cfg->limit.max_metadata_size},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        if (checks[i].val && strlen(checks[i].val) > checks[i].max) {
+            snprintf(why, n, "%s length exceeds limits: max length %llu", checks[i].what,
+                     (unsigned long long)checks[i].max);
+            return 400;
+        }
+    }
+    if (kv_bytes(&c->attributes) > cfg->limit.max_attributes_size) {
+        snprintf(why, n, "attributes size exceeds limits: max size %u",
+                 cfg->limit.max_attributes_size);
+        return 400;
+    }
+    return 0;
+}
+
+static int check_claims(const struct config *cfg, const struct auth_claims *c, char *why, size_t n)
+{
+    if (!c->has_video) {
+        snprintf(why, n, "no permissions to access the room");
+        return 401;
+    }
+    if (!c->video.room_join) {
+        snprintf(why, n, "permissions denied");
+        return 401;
+    }
+    if (!c->video.room || !c->video.room[0]) {
+        snprintf(why, n, "no room name");
+        return 400;
+    }
+    if (!c->identity || !c->identity[0]) {
+        snprintf(why, n, "identity cannot be empty");
+        return 400;
+    }
+    return check_lengths(cfg, c, why, n);
+}
+
+static int decode_join_request(const struct http_request *q, bool v1, size_t max,
+                               Livekit__JoinRequest **req, char *why, size_t n)
+{
+    const char *msg = NULL;
+    int r;
+    if (v1) {
+        char *jr = query_get(q->query, "join_request");
+        if (!jr || !jr[0]) {
+            free(jr);
+            snprintf(why, n, "join_request is required");
+            return 400;
+        }
+        r = joinreq_decode_v1(jr, strlen(jr), max, req, &msg);
+        free(jr);
+    } else {
+        r = joinreq_from_query_v0(q->query, req, &msg);
+    }
+    if (r < 0) {
+        snprintf(why, n, "%s", msg ? msg : "invalid join request");
+        return 400;
+    }
+    return 0;
+}
+
+/* Runs every check of a join.  Returns 0 with *out set, or an HTTP status
+ * with the plain-text reason in why. */
+static int join_validate(struct rm *rm, const struct http_request *q, bool v1, int64_t now_ms,
+                         struct join_ticket **out, char *why, size_t n)
+{
+    const struct config *cfg = rm->cfg;
+    const char *msg = NULL;
+    char *token = find_token(q, &msg);
+    if (!token) {
+        snprintf(why, n, "%s", msg);
+        return 401;
+    }
+    struct join_ticket *t = util_calloc(1, sizeof *t);
+    kv_init(&t->claims.attributes);
+    t->v1 = v1;
+    int st = 0;
+    if (auth_verify(token, now_ms / 1000, front_secret, (void *)cfg, &t->claims, why, n) < 0)
+        st = 401;
+    free(token);
+    if (!st)
+        st = check_claims(cfg, &t->claims, why, n);
+    if (!st)
+        st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, why, n);
+    if (!st && t->claims.video.can_update_own_metadata != 1 && t->req &&
+        ((t->req->metadata && t->req->metadata[0]) || t->req->n_participant_attributes)) {
+        snprintf(why, n, "permissions denied: cannot set metadata or attributes");
+        st = 401;
+    }
+    if (!st) {
+        t->room_name = util_strdup(t->claims.video.room);
+        const char *reason = NULL;
+        st = rm_join_check(rm, t->room_name, t->claims.identity, &reason);
+        if (st)
+            snprintf(why, n, "%s", reason);
+    }
+    if (st) {
+        join_ticket_free(t);
+        return st;
+    }
+    *out = t;
+    return 0;
+}
+
+static void handle_rtc(struct rm *rm, const struct http_request *q, bool v1, bool validate,
+                       int64_t now_ms, struct front_result *out)
+{
+    char why[256] = "";
+    struct join_ticket *t = NULL;
+    int st = join_validate(rm, q, v1, now_ms, &t, why, sizeof why);
+    if (st) {
+        LOGI("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
+        respond_text(out, st, validate ? CORS : NULL, why, validate);
+        return;
+    }
+    if (validate) {
+        join_ticket_free(t);
+        respond_text(out, 200, CORS, "success", true);
+        return;
+    }
+    int hs_status = 400;
+    out->bytes = ws_handshake_response(q, &out->len, &hs_status);
+    if (!out->bytes) {
+        join_ticket_free(t);
+        respond_text(out, hs_status, NULL, "websocket upgrade required", false);
+        return;
+    }
+    out->action = FRONT_UPGRADE;
+    out->status = 101;
+    out->ticket = t;
+}
+
+void front_handle(struct rm *rm, const struct http_request *q, int64_t now_ms,
+                  struct front_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = q->path;
+    bool get = !strcmp(q->method, "GET");
+    if (get && !strcmp(p, "/")) {
+        respond_text(out, 200, NULL, "OK", q->keep_alive);
+    } else if (get && (!strcmp(p, "/rtc/validate") || !strcmp(p, "/rtc/v1/validate"))) {
+        handle_rtc(rm, q, !strcmp(p, "/rtc/v1/validate"), true, now_ms, out);
+    } else if (get && (!strcmp(p, "/rtc") || !strcmp(p, "/rtc/v1"))) {
+        handle_rtc(rm, q, !strcmp(p, "/rtc/v1"), false, now_ms, out);
+    } else if (!strncmp(p, ROOM_SERVICE_PREFIX, strlen(ROOM_SERVICE_PREFIX))) {
+        struct room_service_reply r;
+        room_service_handle(rm, q, p + strlen(ROOM_SERVICE_PREFIX), now_ms, &r);
+        respond(out, r.status, r.content_type, NULL, r.body, r.len, q->keep_alive);
+        room_service_reply_clear(&r);
+    } else {
+        respond_text(out, 404, NULL, "404 page not found", q->keep_alive);
+    }
+}
+
+void front_result_clear(struct front_result *r)
+{
+    free(r->bytes);
+    join_ticket_free(r->ticket);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,174 @@
+/* rm_signal.c: one handler per SignalRequest a participant sends, and the
+ * metadata/name/attribute updates shared with the RoomService. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "server/room_manager.h"
+
+static void send_request_response(struct rm *rm, struct participant *p, uint32_t request_id,
+                                  int reason, const char *message,
+                                  Livekit__UpdateParticipantMetadata *req)
+{
+    Livekit__RequestResponse rr = LIVEKIT__REQUEST_RESPONSE__INIT;
+    rr.request_id = request_id;
+    rr.reason = reason;
+    rr.message = (char *)(message ? message : "");
+    if (req) {
+        rr.request_case = LIVEKIT__REQUEST_RESPONSE__REQUEST_UPDATE_METADATA;
+        rr.update_metadata = req;
+    }
+    Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
+    msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE;
+    msg.request_response = &rr;
+    rm_send(rm, p, &msg);
+}
+
+/* Size of the attribute map once `changes` are merged into `cur`. */
+static size_t merged_attr_bytes(const struct kv *cur, const struct kv *changes)
+{
+    struct kv m;
+    kv_init(&m);
+    kv_copy(&m, cur);
+    for (size_t i = 0; i < changes->n; i++) {
+        if (changes->items[i].value[0])
+            kv_set(&m, changes->items[i].key, changes->items[i].value);
+        else
+            kv_del(&m, changes->items[i].key);
+    }
+    size_t n = kv_bytes(&m);
+    kv_free(&m);
+    return n;
+}
+
+int rm_participant_update(struct rm *rm, struct participant *p, const char *name,
+                          const char *metadata, const struct kv *attrs,
+                          const Livekit__ParticipantPermission *perm, const char **why)
+{
+    const struct config *cfg = rm->cfg;
+    if (name && strlen(name) > cfg->limit.max_participant_name_length) {
+        *why = "name exceeds limits";
+        return DC_ELIMIT;
+    }
+    if (metadata && strlen(metadata) > cfg->limit.max_metadata_size) {
+        *why = "metadata exceeds limits";
+        return DC_ELIMIT;
+    }
+    if (attrs && attrs->n && merged_attr_bytes(&p->attributes, attrs) > cfg->limit.max_attributes_size) {
+        *why = "attributes exceed limits";
+        return DC_ELIMIT;
+    }
+    if (name) {
+        free(p->name);
+        p->name = util_strdup(name);
+    }
+    if (metadata) {
+        free(p->metadata);
+        p->metadata = util_strdup(metadata);
+    }
+    for (size_t i = 0; attrs && i < attrs->n; i++) {
+        if (attrs->items[i].value[0])
+            kv_set(&p->attributes, attrs->items[i].key, attrs->items[i].value);
+        else
+            kv_del(&p->attributes, attrs->items[i].key);
+    }
+    if (perm) {
+        p->perm.can_subscribe = perm->can_subscribe;
+        p->perm.can_publish = perm->can_publish;
+        p->perm.can_publish_data = perm->can_publish_data;
+        p->perm.can_update_metadata = perm->can_update_metadata;
+        p->perm.hidden = perm->hidden;
+        p->perm.recorder = perm->recorder;
+        p->perm.agent = perm->agent;
+    }
+    p->version++;
+    rm_broadcast_participant(rm, p, true);
+    return 0;
+}
+
+static void on_update_metadata(struct rm *rm, struct participant *p,
+                               Livekit__UpdateParticipantMetadata *u)
+{
+    if (!p->perm.can_update_metadata) {
+        send_request_response(rm, p, u->request_id, LIVEKIT__REQUEST_RESPONSE__REASON__NOT_ALLOWED,
+                              "does not have permission to update own metadata", u);
+        return;
+    }
+    struct kv attrs;
+    kv_init(&attrs);
+    for (size_t i = 0; i < u->n_attributes; i++)
+        kv_set(&attrs, u->attributes[i]->key, u->attributes[i]->value);
+    const char *why = NULL;
+    const char *name = u->name && u->name[0] ? u->name : NULL;
+    const char *md = u->metadata && u->metadata[0] ? u->metadata : NULL;
+    int r = rm_participant_update(rm, p, name, md, &attrs, NULL, &why);
+    kv_free(&attrs);
+    if (r < 0)
+        send_request_response(rm, p, u->request_id,
+                              LIVEKIT__REQUEST_RESPONSE__REASON__LIMIT_EXCEEDED, why, u);
+    else
+        send_request_response(rm, p, u->request_id, LIVEKIT__REQUEST_RESPONSE__REASON__OK, "", u);
+}
+
+static void on_ping(struct rm *rm, struct participant *p, int64_t now_ms)
+{
+    Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
+    msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_PONG;
+    msg.pong = now_ms;
+    rm_send(rm, p, &msg);
+}
+
+static void on_ping_req(struct rm *rm, struct participant *p, const Livekit__Ping *ping,
+                        int64_t now_ms)
+{
+    Livekit__Pong pong = LIVEKIT__PONG__INIT;
+    pong.last_ping_timestamp = ping->timestamp;
+    pong.timestamp = now_ms;
+    Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
+    msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_PONG_RESP;
+    msg.pong_resp = &pong;
+    rm_send(rm, p, &msg);
+}
+
+static void on_offer(struct participant *p, const Livekit__SessionDescription *sd)
+{
+    free(p->offer_sdp);
+    p->offer_sdp = util_strdup(sd->sdp ? sd->sdp : "");
+    p->offer_id = sd->id;
+    LOGD("signal", "offer kept", "sid=%s id=%u bytes=%zu", p->sid, sd->id, strlen(p->offer_sdp));
+}
+
+void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data, size_t len,
+                       int64_t now_ms)
+{
+    Livekit__SignalRequest *req = livekit__signal_request__unpack(NULL, len, data);
+    if (!req) {
+        LOGW("signal", "malformed signal request dropped", "sid=%s bytes=%zu", p->sid, len);
+        return;
+    }
+    switch (req->message_case) {
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_PING:
+        on_ping(rm, p, now_ms);
+        break;
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_PING_REQ:
+        if (req->ping_req)
+            on_ping_req(rm, p, req->ping_req, now_ms);
+        break;
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_LEAVE:
+        rm_signal_leave(rm, p, now_ms);
+        break;
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_UPDATE_METADATA:
+        if (req->update_metadata)
+            on_update_metadata(rm, p, req->update_metadata);
+        break;
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_OFFER:
+        if (req->offer)
+            on_offer(p, req->offer);
+        break;
+    default:
+        LOGD("signal", "signal request ignored", "sid=%s case=%d", p->sid, req->message_case);
+        break;
+    }
+    livekit__signal_request__free_unpacked(req, NULL);
+}

@@ -1,0 +1,139 @@
+/* room_manager.h: rooms and participants of this node, and everything the
+ * signaling connection of a participant asks for.  No I/O.
+ *
+ * The room manager owns every room and participant.  It talks to a
+ * participant's signaling connection through a sink: `send` delivers one
+ * serialized SignalResponse, `close` tells the connection that the room
+ * manager is done with it (the connection flushes, closes, and must never
+ * hand that participant back again).  When the connection goes away first,
+ * the glue calls rm_signal_lost() and forgets the participant.
+ *
+ * Times are unix milliseconds passed in by the caller.
+ *
+ * Choices (documented in docs/SIGNALING.md): a closed signal connection
+ * removes the participant at once (reason SIGNAL_CLOSE); the JoinResponse
+ * already carries state JOINED; a full room is refused before the upgrade. */
+#ifndef DC_ROOM_MANAGER_H
+#define DC_ROOM_MANAGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/kv.h"
+#include "common/util.h"
+#include "config/config.h"
+#include "livekit_models.pb-c.h"
+#include "livekit_room.pb-c.h"
+#include "livekit_rtc.pb-c.h"
+#include "signaling/auth.h"
+
+struct rm_sink_ops {
+    void (*send)(void *sink, const uint8_t *data, size_t len);
+    void (*close)(void *sink);
+};
+
+/* What the join checks produced; rm_join takes ownership. */
+struct join_ticket {
+    struct auth_claims claims;
+    Livekit__JoinRequest *req;  /* never NULL */
+    char *room_name;
+    bool v1;
+};
+void join_ticket_free(struct join_ticket *t);
+
+struct perm {
+    bool can_subscribe, can_publish, can_publish_data, can_update_metadata;
+    bool hidden, recorder, agent;
+};
+
+struct room;
+
+struct participant {
+    char sid[UTIL_SID_MAX];
+    char *identity, *name, *metadata;
+    struct kv attributes;
+    int state;                /* Livekit__ParticipantInfo__State */
+    uint32_t version;
+    int kind;                 /* Livekit__ParticipantInfo__Kind */
+    struct perm perm;
+    int64_t joined_at_ms;
+    int32_t client_protocol;
+    int *capabilities;
+    size_t n_capabilities;
+    int disconnect_reason;
+    struct room *room;
+    void *sink;
+    char *offer_sdp;          /* latest SDP offer, kept for the data plane */
+    uint32_t offer_id;
+};
+
+struct room {
+    char sid[UTIL_SID_MAX];
+    char *name, *metadata;
+    uint32_t empty_timeout, departure_timeout, max_participants;
+    int64_t created_ms, last_left_ms;
+    struct participant **parts;
+    size_t n_parts, cap_parts;
+};
+
+struct rm {
+    const struct config *cfg;
+    const struct rm_sink_ops *ops;
+    struct room **rooms;
+    size_t n_rooms, cap_rooms;
+};
+
+struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops);
+void rm_free(struct rm *rm);
+
+/* ---- signaling connections ---- */
+/* Checks that a join into `room_name` can go ahead (room exists or may be
+ * created, not full).  Returns 0 or an HTTP status with *why set. */
+int rm_join_check(struct rm *rm, const char *room_name, const char *identity, const char **why);
+/* Creates the participant, sends the JoinResponse and tells the others.
+ * Returns NULL (and closes nothing) if the join cannot proceed. */
+struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, int64_t now_ms);
+void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data, size_t len,
+                       int64_t now_ms);
+/* The participant said goodbye (Leave from the client). */
+void rm_signal_leave(struct rm *rm, struct participant *p, int64_t now_ms);
+void rm_signal_lost(struct rm *rm, struct participant *p, int64_t now_ms);
+/* Closes rooms whose empty or departure timeout has passed. */
+void rm_tick(struct rm *rm, int64_t now_ms);
+/* Everyone gets Leave{SERVER_SHUTDOWN}; all rooms are closed. */
+void rm_shutdown(struct rm *rm, int64_t now_ms);
+
+/* ---- rooms and participants (RoomService) ---- */
+struct room *rm_room_find(struct rm *rm, const char *name);
+/* Returns the existing room of that name, or a new one with the request's
+ * settings (zero fields take the configured defaults). */
+struct room *rm_room_create(struct rm *rm, const Livekit__CreateRoomRequest *req, int64_t now_ms);
+/* Everyone gets Leave with `reason`; the room is freed. */
+void rm_room_close(struct rm *rm, struct room *room, int reason);
+void rm_room_set_metadata(struct rm *rm, struct room *room, const char *metadata);
+struct participant *rm_participant_find(struct room *room, const char *identity);
+struct participant *rm_participant_find_sid(struct room *room, const char *sid);
+/* Sends Leave{reason, DISCONNECT}, removes the participant, tells the others. */
+void rm_participant_remove(struct rm *rm, struct participant *p, int reason, int64_t now_ms);
+/* Applies name/metadata/attribute changes (NULL = unchanged; attributes merge,
+ * an empty value deletes) and an optional new permission, then tells everyone.
+ * Returns 0, or DC_ELIMIT with *why naming the limit exceeded. */
+int rm_participant_update(struct rm *rm, struct participant *p, const char *name,
+                          const char *metadata, const struct kv *attrs,
+                          const Livekit__ParticipantPermission *perm, const char **why);
+
+/* Sends a ParticipantUpdate about p to everyone else in its room (and to p
+ * itself when `self`).  Hidden participants are never announced to others. */
+void rm_broadcast_participant(struct rm *rm, struct participant *p, bool self);
+
+/* ---- protobuf views (server/rm_proto.c) ---- */
+/* Fill `out` pointing into the participant/room; free with rm_proto_release. */
+void rm_proto_participant(const struct participant *p, Livekit__ParticipantInfo *out);
+void rm_proto_participant_release(Livekit__ParticipantInfo *out);
+void rm_proto_room(const struct room *r, Livekit__Room *out);
+/* Packs msg and hands it to p's sink. */
+void rm_send(struct rm *rm, struct participant *p, const Livekit__SignalResponse *msg);
+size_t rm_room_visible_count(const struct room *r);
+
+#endif

@@ -1,0 +1,378 @@
+#include "server/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "server/front.h"
+#include "server/room_manager.h"
+#include "signaling/http.h"
+#include "signaling/ws.h"
+
+#define TICK_MS 1000
+#define MAX_LISTENERS 16
+/* A signaling client that lets this much pile up unread is cut off. */
+#define MAX_WRITE_QUEUE (8u << 20)
+
+struct conn {
+    uv_tcp_t tcp;
+    struct server *srv;
+    struct http_reader *http;
+    struct ws_conn *ws;
+    struct participant *part;
+    struct conn *prev, *next;
+    bool closing;
+    bool shutting_down;
+};
+
+struct server {
+    uv_loop_t *loop;
+    struct config *cfg;
+    struct rm *rm;
+    uv_tcp_t listeners[MAX_LISTENERS];
+    size_t n_listeners;
+    uv_timer_t tick;
+    struct conn *conns;
+    size_t n_conns;
+};
+
+static void conn_close(struct conn *c);
+
+/* ---------- writing ---------- */
+
+struct wreq {
+    uv_write_t req;
+    uv_buf_t buf;
+};
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct wreq *w = (struct wreq *)req;
+    struct conn *c = req->handle->data;
+    free(w->buf.base);
+    free(w);
+    if (status < 0 && c && !c->closing)
+        conn_close(c);
+}
+
+static void conn_write(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing || len == 0)
+        return;
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > MAX_WRITE_QUEUE) {
+        LOGW("server", "signaling client too slow, closing", "queued=%zu",
+             uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp));
+        conn_close(c);
+        return;
+    }
+    struct wreq *w = util_malloc(sizeof *w);
+    w->buf = uv_buf_init(util_malloc(len), (unsigned)len);
+    memcpy(w->buf.base, data, len);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, on_written) < 0) {
+        free(w->buf.base);
+        free(w);
+        conn_close(c);
+    }
+}
+
+/* ---------- closing ---------- */
+
+static void on_closed(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    struct server *s = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    s->n_conns--;
+    http_reader_free(c->http);
+    ws_conn_free(c->ws);
+    free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (c->part) {
+        struct participant *p = c->part;
+        c->part = NULL;
+        rm_signal_lost(c->srv->rm, p, util_wall_ms());
+    }
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    struct conn *c = req->handle->data;
+    free(req);
+    conn_close(c);
+}
+
+/* Close after everything queued so far has been written. */
+static void conn_close_after_flush(struct conn *c)
+{
+    if (c->closing || c->shutting_down)
+        return;
+    c->shutting_down = true;
+    uv_shutdown_t *req = util_malloc(sizeof *req);
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+        free(req);
+        conn_close(c);
+    }
+}
+
+/* ---------- WebSocket side ---------- */
+
+static void ws_on_message(void *ctx, bool binary, const uint8_t *data, size_t len)
+{
+    struct conn *c = ctx;
+    if (c->closing || c->shutting_down)
+        return;
+    if (!binary) {
+        LOGW("server", "text frame refused", "conn=%p", (void *)c);
+        ws_conn_close(c->ws, 1003, "binary protobuf frames only");
+        return;
+    }
+    if (c->part)
+        rm_signal_message(c->srv->rm, c->part, data, len, util_wall_ms());
+}
+
+static void ws_on_close(void *ctx, uint16_t code)
+{
+    struct conn *c = ctx;
+    LOGD("server", "websocket closed", "code=%u", code);
+    if (c->part) {
+        struct participant *p = c->part;
+        c->part = NULL;
+        rm_signal_lost(c->srv->rm, p, util_wall_ms());
+    }
+    conn_close_after_flush(c);
+}
+
+static void ws_on_write(void *ctx, const uint8_t *data, size_t len)
+{
+    conn_write(ctx, data, len);
+}
+
+static const struct ws_callbacks ws_cbs = {
+    .on_message = ws_on_message,
+    .on_close = ws_on_close,
+    .write = ws_on_write,
+};
+
+/* The room manager's view of a connection. */
+static void sink_send(void *sink, const uint8_t *data, size_t len)
+{
+    struct conn *c = sink;
+    if (c->ws && !c->closing)
+        ws_conn_send(c->ws, true, data, len);
+}
+
+static void sink_close(void *sink)
+{
+    struct conn *c = sink;
+    c->part = NULL;
+    if (c->ws && !c->closing)
+        ws_conn_close(c->ws, 1000, "");
+    conn_close_after_flush(c);
+}
+
+static const struct rm_sink_ops sink_ops = {.send = sink_send, .close = sink_close};
+
+static void conn_upgrade(struct conn *c, struct front_result *r)
+{
+    struct server *s = c->srv;
+    conn_write(c, r->bytes, r->len);
+    c->ws = ws_conn_new(&ws_cbs, c, s->cfg->limit.signal_message_size_limit);
+    struct join_ticket *t = r->ticket;
+    r->ticket = NULL;
+    c->part = rm_join(s->rm, t, c, util_wall_ms());
+    if (!c->part)
+        conn_close_after_flush(c);
+}
+
+/* ---------- HTTP side ---------- */
+
+static void conn_http_error(struct conn *c, int status)
+{
+    const char *msg = status == 431 ? "request header fields too large"
+                    : status == 413 ? "request body too large" : "bad request";
+    size_t n;
+    uint8_t *resp = http_response_build(status, "text/plain", NULL, msg, strlen(msg), false, &n);
+    conn_write(c, resp, n);
+    free(resp);
+    conn_close_after_flush(c);
+}
+
+/* Returns bytes consumed, or -1 once the connection is no longer HTTP. */
+static long conn_http_feed(struct conn *c, const uint8_t *data, size_t len)
+{
+    int status = 0;
+    long k = http_reader_feed(c->http, data, len, &status);
+    if (k < 0) {
+        conn_http_error(c, status ? status : 400);
+        return -1;
+    }
+    if (!http_reader_done(c->http))
+        return k;
+    struct front_result r;
+    front_handle(c->srv->rm, http_reader_request(c->http), util_wall_ms(), &r);
+    if (r.action == FRONT_UPGRADE) {
+        http_reader_free(c->http);
+        c->http = NULL;
+        conn_upgrade(c, &r);
+    } else {
+        conn_write(c, r.bytes, r.len);
+        if (r.close_after)
+            conn_close_after_flush(c);
+        else
+            http_reader_reset(c->http);
+    }
+    front_result_clear(&r);
+    return k;
+}
+
+static void conn_feed(struct conn *c, const uint8_t *data, size_t len)
+{
+    while (len > 0 && !c->closing && !c->shutting_down) {
+        if (c->ws) {
+            ws_conn_feed(c->ws, data, len);
+            return;
+        }
+        long k = conn_http_feed(c, data, len);
+        if (k < 0)
+            return;
+        if (k == 0 && !c->ws)
+            return;
+        data += k;
+        len -= (size_t)k;
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    (void)suggested;
+    static char slab[65536];
+    *buf = uv_buf_init(slab, sizeof slab);
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+    struct conn *c = st->data;
+    if (n < 0) {
+        conn_close(c);
+        return;
+    }
+    if (n > 0)
+        conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    struct server *s = listener->data;
+    if (status < 0)
+        return;
+    struct conn *c = util_calloc(1, sizeof *c);
+    c->srv = s;
+    uv_tcp_init(s->loop, &c->tcp);
+    c->tcp.data = c;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    s->n_conns++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) < 0) {
+        conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    c->http = http_reader_new(s->cfg->limit.max_http_header_size,
+                              s->cfg->limit.max_api_request_body_size);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* ---------- lifecycle ---------- */
+
+static void on_tick(uv_timer_t *t)
+{
+    struct server *s = t->data;
+    rm_tick(s->rm, util_wall_ms());
+}
+
+static int listen_on(struct server *s, const char *addr, int port)
+{
+    if (s->n_listeners == MAX_LISTENERS)
+        return DC_ELIMIT;
+    struct sockaddr_storage ss;
+    if (uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss) != 0) {
+        LOGE("server", "bad bind address", "addr=%s", addr);
+        return DC_ECONFIG;
+    }
+    uv_tcp_t *l = &s->listeners[s->n_listeners];
+    uv_tcp_init(s->loop, l);
+    l->data = s;
+    s->n_listeners++;
+    int r = uv_tcp_bind(l, (struct sockaddr *)&ss, 0);
+    if (r == 0)
+        r = uv_listen((uv_stream_t *)l, 511, on_connection);
+    if (r < 0) {
+        LOGE("server", "cannot listen", "addr=%s port=%d err=\"%s\"", addr, port, uv_strerror(r));
+        return DC_EIO;
+    }
+    LOGI("server", "listening", "addr=%s port=%d", addr, port);
+    return 0;
+}
+
+int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
+{
+    struct server *s = util_calloc(1, sizeof *s);
+    s->loop = loop;
+    s->cfg = cfg;
+    s->rm = rm_new(cfg, &sink_ops);
+    *out = s;
+    int r = 0;
+    if (cfg->n_bind_addresses == 0) {
+        r = listen_on(s, "0.0.0.0", cfg->port);
+    } else {
+        for (size_t i = 0; i < cfg->n_bind_addresses && r == 0; i++)
+            r = listen_on(s, cfg->bind_addresses[i], cfg->port);
+    }
+    uv_timer_init(loop, &s->tick);
+    s->tick.data = s;
+    if (r == 0)
+        uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
+    return r;
+}
+
+void server_stop(struct server *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_listeners; i++)
+        if (!uv_is_closing((uv_handle_t *)&s->listeners[i]))
+            uv_close((uv_handle_t *)&s->listeners[i], NULL);
+    if (!uv_is_closing((uv_handle_t *)&s->tick))
+        uv_close((uv_handle_t *)&s->tick, NULL);
+    rm_shutdown(s->rm, util_wall_ms());
+    for (struct conn *c = s->conns; c; c = c->next)
+        if (!c->shutting_down)
+            conn_close(c);
+}
+
+void server_free(struct server *s)
+{
+    if (!s)
+        return;
+    rm_free(s->rm);
+    free(s);
+}
