@@ -15,6 +15,9 @@
 #define MAX_LISTENERS 16
 /* A signaling client that lets this much pile up unread is cut off. */
 #define MAX_WRITE_QUEUE (8u << 20)
+/* A connection that sends nothing for this long is closed: clients ping every
+ * 5 s once joined, and a request must arrive well within it. */
+#define IDLE_TIMEOUT_MS 30000
 
 struct conn {
     uv_tcp_t tcp;
@@ -23,6 +26,7 @@ struct conn {
     struct ws_conn *ws;
     struct participant *part;
     struct conn *prev, *next;
+    uint64_t last_rx_ms;
     bool closing;
     bool shutting_down;
 };
@@ -272,8 +276,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
-    if (n > 0)
+    if (n > 0) {
+        c->last_rx_ms = util_now_ms();
         conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
+    }
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -295,6 +301,7 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    c->last_rx_ms = util_now_ms();
     c->http = http_reader_new(s->cfg->limit.max_http_header_size,
                               s->cfg->limit.max_api_request_body_size);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
@@ -306,6 +313,14 @@ static void on_tick(uv_timer_t *t)
 {
     struct server *s = t->data;
     rm_tick(s->rm, util_wall_ms());
+    uint64_t now = util_now_ms();
+    for (struct conn *c = s->conns; c; c = c->next) {
+        if (!c->closing && now - c->last_rx_ms > IDLE_TIMEOUT_MS) {
+            LOGI("server", "idle connection closed", "idle_ms=%llu websocket=%d",
+                 (unsigned long long)(now - c->last_rx_ms), c->ws != NULL);
+            conn_close(c);
+        }
+    }
 }
 
 static int listen_on(struct server *s, const char *addr, int port)
