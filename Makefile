@@ -34,7 +34,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 .SECONDARY: $(GEN_C) $(GEN_H)
-.PHONY: all run test unit check-deps clean setup setup-test integration
+.PHONY: all run test unit bench check-deps clean setup setup-test
 all: $(BIN)
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: signaling/proto/%.proto
