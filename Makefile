@@ -33,7 +33,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-.SECONDARY: $(GEN_C) $(GEN_H)
+.SECONDARY:
 .PHONY: all run test unit bench check-deps clean setup setup-test
 all: $(BIN)
 

@@ -11,6 +11,8 @@ struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops)
     struct rm *rm = util_calloc(1, sizeof *rm);
     rm->cfg = cfg;
     rm->ops = ops;
+    rm->queue_max_msgs = 1024;
+    rm->queue_max_bytes = 4u << 20;
     return rm;
 }
 
@@ -35,6 +37,7 @@ static void participant_free(struct participant *p)
     kv_free(&p->attributes);
     free(p->capabilities);
     free(p->offer_sdp);
+    rm_data_queue_free(&p->pending);
     free(p);
 }
 

@@ -28,9 +28,22 @@
 #include "livekit_rtc.pb-c.h"
 #include "signaling/auth.h"
 
+struct participant;
+
 struct rm_sink_ops {
     void (*send)(void *sink, const uint8_t *data, size_t len);
     void (*close)(void *sink);
+    /* Data plane, optional (NULL: data is accepted and dropped).  Sends one
+     * serialized DataPacket on p's data channel of that kind (0 reliable,
+     * 1 lossy).  Returns 0, DC_EAGAIN (receiver backed up), DC_ETOOBIG or
+     * DC_ECLOSED (no such channel open). */
+    int (*send_data)(struct participant *p, int kind, const uint8_t *data, size_t len);
+};
+
+/* Reliable data waiting for a receiver's `_reliable` channel to open. */
+struct data_queue {
+    struct data_msg { uint8_t *data; size_t len; } *items;
+    size_t head, n, cap, bytes;
 };
 
 /* What the join checks produced; rm_join takes ownership. */
@@ -66,6 +79,20 @@ struct participant {
     void *sink;
     char *offer_sdp;          /* latest SDP offer, kept for the data plane */
     uint32_t offer_id;
+    /* data plane */
+    void *peer;               /* transport session, owned by the server glue */
+    bool reliable_open, lossy_open;
+    uint32_t last_reliable_seq;
+    struct data_queue pending;
+};
+
+#define RM_NONCE_RING 128
+
+struct rm_stats {
+    uint64_t data_in, data_out, bytes_in, bytes_out;
+    uint64_t drop_no_permission, drop_malformed, drop_duplicate, drop_too_large;
+    uint64_t drop_backpressure, drop_not_open, drop_queue_full, drop_metrics;
+    uint64_t queued;
 };
 
 struct room {
@@ -75,6 +102,8 @@ struct room {
     int64_t created_ms, last_left_ms;
     struct participant **parts;
     size_t n_parts, cap_parts;
+    uint8_t nonces[RM_NONCE_RING][16];  /* recent SendData nonces */
+    size_t n_nonces, next_nonce;
 };
 
 struct rm {
@@ -82,6 +111,8 @@ struct rm {
     const struct rm_sink_ops *ops;
     struct room **rooms;
     size_t n_rooms, cap_rooms;
+    struct rm_stats stats;
+    size_t queue_max_msgs, queue_max_bytes;
 };
 
 struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops);
@@ -126,6 +157,17 @@ int rm_participant_update(struct rm *rm, struct participant *p, const char *name
 /* Sends a ParticipantUpdate about p to everyone else in its room (and to p
  * itself when `self`).  Hidden participants are never announced to others. */
 void rm_broadcast_participant(struct rm *rm, struct participant *p, bool self);
+
+/* ---- data (server/rm_data.c) ---- */
+/* A DataPacket from p's data channel of `kind`: checked, stamped with the
+ * sender, serialized once and delivered to its receivers. */
+void rm_data_received(struct rm *rm, struct participant *from, int kind, const uint8_t *data,
+                      size_t len);
+/* RoomService SendData: no sender fields; duplicates by nonce are dropped. */
+void rm_data_send_request(struct rm *rm, struct room *r, const Livekit__SendDataRequest *req);
+/* p's data channel of `kind` opened (queued reliable data is delivered now) or closed. */
+void rm_data_channel_state(struct rm *rm, struct participant *p, int kind, bool open);
+void rm_data_queue_free(struct data_queue *q);
 
 /* ---- protobuf views (server/rm_proto.c) ---- */
 /* Fill `out` pointing into the participant/room; free with rm_proto_release. */

@@ -132,9 +132,8 @@ void rs_send_data(struct rs_call *c, const ProtobufCMessage *in)
         rs_error(c, "invalid_argument", "nonce should be 16-bytes or not present");
         return;
     }
-    /* Accepted; the data plane delivers it once participants have data channels. */
-    LOGD("twirp", "send data accepted", "room=%s bytes=%zu kind=%d", r->name, req->data.len,
-         req->kind);
+    LOGD("twirp", "send data", "room=%s bytes=%zu kind=%d", r->name, req->data.len, req->kind);
+    rm_data_send_request(c->rm, r, req);
     Livekit__SendDataResponse resp = LIVEKIT__SEND_DATA_RESPONSE__INIT;
     rs_reply(c, &resp.base);
 }

@@ -1,0 +1,249 @@
+/* rm_data.c: data packet forwarding, as LiveKit's server does it.
+ *
+ * A packet is parsed once, stamped with its sender (sid, identity, kind from
+ * the channel it arrived on), serialized once, and the same bytes go to every
+ * receiver: everyone but the sender, or only the participants named in the
+ * destination lists.  Reliable packets are de-duplicated by the sender's
+ * sequence; reliable data for a receiver whose `_reliable` channel is not
+ * open yet is queued (bounded) and delivered in order when it opens. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "server/room_manager.h"
+
+#define KIND_RELIABLE LIVEKIT__DATA_PACKET__KIND__RELIABLE
+#define KIND_LOSSY LIVEKIT__DATA_PACKET__KIND__LOSSY
+
+/* ---------- the per-receiver queue ---------- */
+
+void rm_data_queue_free(struct data_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->items[(q->head + i) % q->cap].data);
+    free(q->items);
+    memset(q, 0, sizeof *q);
+}
+
+static int queue_push(struct rm *rm, struct data_queue *q, const uint8_t *data, size_t len)
+{
+    if (q->n >= rm->queue_max_msgs || q->bytes + len > rm->queue_max_bytes)
+        return DC_ELIMIT;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        struct data_msg *items = util_calloc(cap, sizeof *items);
+        for (size_t i = 0; i < q->n; i++)
+            items[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = items;
+        q->cap = cap;
+        q->head = 0;
+    }
+    struct data_msg *m = &q->items[(q->head + q->n) % q->cap];
+    m->data = util_malloc(len);
+    memcpy(m->data, data, len);
+    m->len = len;
+    q->n++;
+    q->bytes += len;
+    return 0;
+}
+
+/* ---------- delivery ---------- */
+
+static void send_one(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
+                     size_t len)
+{
+    struct rm_stats *st = &rm->stats;
+    if (kind == KIND_RELIABLE && (!to->reliable_open || to->pending.n > 0)) {
+        if (queue_push(rm, &to->pending, data, len) == 0) {
+            st->queued++;
+        } else {
+            st->drop_queue_full++;
+            LOGW("data", "reliable queue full, message dropped", "sid=%s queued=%zu", to->sid,
+                 to->pending.n);
+        }
+        return;
+    }
+    if (kind == KIND_LOSSY && !to->lossy_open) {
+        st->drop_not_open++;
+        return;
+    }
+    int r = rm->ops->send_data ? rm->ops->send_data(to, kind, data, len) : DC_ECLOSED;
+    if (r == 0) {
+        st->data_out++;
+        st->bytes_out += len;
+    } else if (r == DC_ETOOBIG) {
+        st->drop_too_large++;
+    } else if (r == DC_EAGAIN) {
+        st->drop_backpressure++;
+    } else {
+        st->drop_not_open++;
+    }
+}
+
+static bool in_list(char **list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], s))
+            return true;
+    return false;
+}
+
+/* Sends `data` to everyone in r but `from`, or only to those named by sid
+ * or identity when either list is non-empty. */
+static void fan_out(struct rm *rm, struct room *r, const struct participant *from, int kind,
+                    const uint8_t *data, size_t len, char **sids, size_t n_sids, char **ids,
+                    size_t n_ids)
+{
+    bool all = n_sids == 0 && n_ids == 0;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        struct participant *to = r->parts[i];
+        if (to == from)
+            continue;
+        if (all || in_list(sids, n_sids, to->sid) || in_list(ids, n_ids, to->identity))
+            send_one(rm, to, kind, data, len);
+    }
+}
+
+static void pack_and_fan_out(struct rm *rm, struct room *r, const struct participant *from,
+                             const Livekit__DataPacket *dp, char **sids, size_t n_sids)
+{
+    size_t n = livekit__data_packet__get_packed_size(dp);
+    uint8_t stackbuf[4096];
+    uint8_t *buf = n <= sizeof stackbuf ? stackbuf : util_malloc(n);
+    livekit__data_packet__pack(dp, buf);
+    fan_out(rm, r, from, dp->kind, buf, n, sids, n_sids, dp->destination_identities,
+            dp->n_destination_identities);
+    if (buf != stackbuf)
+        free(buf);
+}
+
+/* Reliable packets with a sequence are taken once per sender. */
+static bool duplicate(struct participant *from, int kind, uint32_t seq)
+{
+    if (kind != KIND_RELIABLE || seq == 0)
+        return false;
+    if (seq <= from->last_reliable_seq)
+        return true;
+    from->last_reliable_seq = seq;
+    return false;
+}
+
+void rm_data_received(struct rm *rm, struct participant *from, int kind, const uint8_t *data,
+                      size_t len)
+{
+    struct rm_stats *st = &rm->stats;
+    st->data_in++;
+    st->bytes_in += len;
+    if (!from->perm.can_publish_data) {
+        st->drop_no_permission++;
+        return;
+    }
+    Livekit__DataPacket *in = livekit__data_packet__unpack(NULL, len, data);
+    if (!in) {
+        st->drop_malformed++;
+        LOGD("data", "malformed data packet dropped", "sid=%s bytes=%zu", from->sid, len);
+        return;
+    }
+    if (in->value_case == LIVEKIT__DATA_PACKET__VALUE_METRICS) {
+        st->drop_metrics++;
+    } else if (duplicate(from, kind, in->sequence)) {
+        st->drop_duplicate++;
+    } else {
+        /* Shallow copies: the stamped fields point at our strings, and the
+         * unpacked message is freed as it came. */
+        Livekit__DataPacket dp = *in;
+        const char *identity = from->perm.hidden ? "" : from->identity;
+        dp.kind = kind;
+        dp.participant_sid = from->sid;
+        dp.participant_identity = (char *)identity;
+        char **sids = NULL;
+        size_t n_sids = 0;
+        Livekit__UserPacket user;
+        if (in->value_case == LIVEKIT__DATA_PACKET__VALUE_USER && in->user) {
+            user = *in->user;
+            user.participant_sid = from->perm.hidden ? "" : from->sid;
+            user.participant_identity = (char *)identity;
+            if (dp.n_destination_identities) {
+                user.n_destination_identities = dp.n_destination_identities;
+                user.destination_identities = dp.destination_identities;
+            } else {
+                dp.n_destination_identities = user.n_destination_identities;
+                dp.destination_identities = user.destination_identities;
+            }
+            sids = user.destination_sids;
+            n_sids = user.n_destination_sids;
+            dp.user = &user;
+        }
+        pack_and_fan_out(rm, from->room, from, &dp, sids, n_sids);
+    }
+    livekit__data_packet__free_unpacked(in, NULL);
+}
+
+static bool nonce_seen(struct room *r, const ProtobufCBinaryData *nonce)
+{
+    if (nonce->len != 16)
+        return false;
+    for (size_t i = 0; i < r->n_nonces; i++)
+        if (!memcmp(r->nonces[i], nonce->data, 16))
+            return true;
+    memcpy(r->nonces[r->next_nonce], nonce->data, 16);
+    r->next_nonce = (r->next_nonce + 1) % RM_NONCE_RING;
+    if (r->n_nonces < RM_NONCE_RING)
+        r->n_nonces++;
+    return false;
+}
+
+void rm_data_send_request(struct rm *rm, struct room *r, const Livekit__SendDataRequest *req)
+{
+    if (nonce_seen(r, &req->nonce)) {
+        rm->stats.drop_duplicate++;
+        return;
+    }
+    Livekit__UserPacket user = LIVEKIT__USER_PACKET__INIT;
+    user.payload = req->data;
+    user.n_destination_sids = req->n_destination_sids;
+    user.destination_sids = req->destination_sids;
+    user.n_destination_identities = req->n_destination_identities;
+    user.destination_identities = req->destination_identities;
+    if (req->topic_opt_case == LIVEKIT__SEND_DATA_REQUEST__TOPIC_OPT_TOPIC) {
+        user.topic_opt_case = LIVEKIT__USER_PACKET__TOPIC_OPT_TOPIC;
+        user.topic = req->topic;
+    }
+    user.nonce = req->nonce;
+    Livekit__DataPacket dp = LIVEKIT__DATA_PACKET__INIT;
+    dp.kind = req->kind == KIND_LOSSY ? KIND_LOSSY : KIND_RELIABLE;
+    dp.n_destination_identities = req->n_destination_identities;
+    dp.destination_identities = req->destination_identities;
+    dp.value_case = LIVEKIT__DATA_PACKET__VALUE_USER;
+    dp.user = &user;
+    pack_and_fan_out(rm, r, NULL, &dp, req->destination_sids, req->n_destination_sids);
+}
+
+void rm_data_channel_state(struct rm *rm, struct participant *p, int kind, bool open)
+{
+    if (kind == KIND_LOSSY) {
+        p->lossy_open = open;
+        return;
+    }
+    p->reliable_open = open;
+    if (!open)
+        return;
+    struct data_queue *q = &p->pending;
+    while (q->n > 0 && p->reliable_open) {
+        struct data_msg m = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
+        q->bytes -= m.len;
+        int r = rm->ops->send_data ? rm->ops->send_data(p, KIND_RELIABLE, m.data, m.len)
+                                   : DC_ECLOSED;
+        if (r == 0) {
+            rm->stats.data_out++;
+            rm->stats.bytes_out += m.len;
+        } else {
+            rm->stats.drop_not_open++;
+        }
+        free(m.data);
+    }
+}

@@ -1,0 +1,284 @@
+/* Unit tests of data forwarding: stamping, destinations, de-duplication,
+ * permissions, the joining-receiver queue and server-sent data. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "server/room_manager.h"
+
+#define MAX_RX 2048
+
+struct rx {
+    struct participant *to;
+    int kind;
+    Livekit__DataPacket *dp;
+};
+
+static struct rx rxs[MAX_RX];
+static size_t n_rx;
+static int send_result;
+
+static void sink_send(void *s, const uint8_t *d, size_t n)
+{
+    (void)s, (void)d, (void)n;
+}
+
+static void sink_close(void *s)
+{
+    (void)s;
+}
+
+static int send_data(struct participant *p, int kind, const uint8_t *d, size_t n)
+{
+    if (send_result)
+        return send_result;
+    assert_true(n_rx < MAX_RX);
+    rxs[n_rx].to = p;
+    rxs[n_rx].kind = kind;
+    rxs[n_rx].dp = livekit__data_packet__unpack(NULL, n, d);
+    assert_non_null(rxs[n_rx].dp);
+    n_rx++;
+    return 0;
+}
+
+static const struct rm_sink_ops ops = {.send = sink_send, .close = sink_close,
+                                       .send_data = send_data};
+
+static void rx_clear(void)
+{
+    for (size_t i = 0; i < n_rx; i++)
+        livekit__data_packet__free_unpacked(rxs[i].dp, NULL);
+    n_rx = 0;
+}
+
+static size_t rx_count(struct participant *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_rx; i++)
+        n += rxs[i].to == p;
+    return n;
+}
+
+struct fixture {
+    struct config cfg;
+    struct rm *rm;
+    struct participant *p[3];
+    int sinks[3];
+};
+
+static struct join_ticket *ticket(const char *identity, int can_publish_data)
+{
+    struct join_ticket *t = calloc(1, sizeof *t);
+    kv_init(&t->claims.attributes);
+    t->claims.identity = strdup(identity);
+    t->claims.has_video = true;
+    t->claims.video.room_join = true;
+    t->claims.video.room = strdup("r");
+    t->claims.video.can_publish = t->claims.video.can_subscribe = -1;
+    t->claims.video.can_publish_data = can_publish_data;
+    t->claims.video.can_update_own_metadata = -1;
+    t->req = calloc(1, sizeof *t->req);
+    livekit__join_request__init(t->req);
+    t->room_name = strdup("r");
+    return t;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    config_defaults(&f->cfg);
+    log_current_level = LOG_LVL_ERROR;
+    f->rm = rm_new(&f->cfg, &ops);
+    const char *names[] = {"alice", "bob", "carol"};
+    for (int i = 0; i < 3; i++) {
+        f->p[i] = rm_join(f->rm, ticket(names[i], i == 2 ? 0 : -1), &f->sinks[i], 1000);
+        rm_data_channel_state(f->rm, f->p[i], 0, true);
+        rm_data_channel_state(f->rm, f->p[i], 1, true);
+    }
+    send_result = 0;
+    rx_clear();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    rx_clear();
+    rm_free(f->rm);
+    config_free(&f->cfg);
+    free(f);
+    return 0;
+}
+
+static size_t user_packet(uint8_t *buf, const char *payload, uint32_t seq, const char *dest)
+{
+    Livekit__UserPacket u = LIVEKIT__USER_PACKET__INIT;
+    u.payload.data = (uint8_t *)payload;
+    u.payload.len = strlen(payload);
+    u.topic_opt_case = LIVEKIT__USER_PACKET__TOPIC_OPT_TOPIC;
+    u.topic = "t";
+    u.participant_identity = "spoofed";
+    char *dests[1] = {(char *)dest};
+    if (dest) {
+        u.destination_identities = dests;
+        u.n_destination_identities = 1;
+    }
+    Livekit__DataPacket dp = LIVEKIT__DATA_PACKET__INIT;
+    dp.kind = LIVEKIT__DATA_PACKET__KIND__LOSSY; /* the channel decides */
+    dp.value_case = LIVEKIT__DATA_PACKET__VALUE_USER;
+    dp.user = &u;
+    dp.sequence = seq;
+    dp.participant_identity = "spoofed";
+    return livekit__data_packet__pack(&dp, buf);
+}
+
+static void test_broadcast_stamped(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "hello", 1, NULL);
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(n_rx, 2);
+    assert_int_equal(rx_count(f->p[0]), 0);
+    for (size_t i = 0; i < n_rx; i++) {
+        Livekit__DataPacket *dp = rxs[i].dp;
+        assert_int_equal(rxs[i].kind, 0);
+        assert_int_equal(dp->kind, LIVEKIT__DATA_PACKET__KIND__RELIABLE);
+        assert_string_equal(dp->participant_sid, f->p[0]->sid);
+        assert_string_equal(dp->participant_identity, "alice");
+        assert_string_equal(dp->user->participant_identity, "alice");
+        assert_string_equal(dp->user->participant_sid, f->p[0]->sid);
+        assert_memory_equal(dp->user->payload.data, "hello", 5);
+        assert_string_equal(dp->user->topic, "t");
+        assert_int_equal(dp->sequence, 1);
+    }
+}
+
+static void test_destinations_and_dedupe(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "x", 1, "carol");
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(n_rx, 1);
+    assert_ptr_equal(rxs[0].to, f->p[2]);
+    assert_int_equal(rxs[0].dp->n_destination_identities, 1);
+    /* the same sequence again is a duplicate; a lower one too */
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(n_rx, 1);
+    assert_int_equal(f->rm->stats.drop_duplicate, 1);
+    /* lossy packets are never de-duplicated by sequence */
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(n_rx, 2);
+    assert_int_equal(rxs[1].dp->kind, LIVEKIT__DATA_PACKET__KIND__LOSSY);
+}
+
+static void test_permission_and_garbage(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "x", 1, NULL);
+    rm_data_received(f->rm, f->p[2], 0, buf, n); /* carol: canPublishData false */
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_no_permission, 1);
+    rm_data_received(f->rm, f->p[0], 0, (const uint8_t *)"\xff\xff\xff\xff", 4);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_malformed, 1);
+    /* metrics packets are not forwarded */
+    Livekit__MetricsBatch mb = LIVEKIT__METRICS_BATCH__INIT;
+    Livekit__DataPacket dp = LIVEKIT__DATA_PACKET__INIT;
+    dp.value_case = LIVEKIT__DATA_PACKET__VALUE_METRICS;
+    dp.metrics = &mb;
+    n = livekit__data_packet__pack(&dp, buf);
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(n_rx, 0);
+}
+
+static void test_joining_receiver_queue(void **state)
+{
+    struct fixture *f = *state;
+    rm_data_channel_state(f->rm, f->p[1], 0, false);
+    uint8_t buf[256];
+    for (uint32_t seq = 1; seq <= 100; seq++) {
+        char payload[16];
+        snprintf(payload, sizeof payload, "m%u", seq);
+        size_t n = user_packet(buf, payload, seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->p[1]->pending.n, 100);
+    rm_data_channel_state(f->rm, f->p[1], 0, true);
+    assert_int_equal(n_rx, 100);
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(rxs[i].dp->sequence, i + 1);
+    /* the bound is enforced and counted */
+    rx_clear();
+    rm_data_channel_state(f->rm, f->p[1], 0, false);
+    f->rm->queue_max_msgs = 10;
+    for (uint32_t seq = 101; seq <= 120; seq++) {
+        size_t n = user_packet(buf, "y", seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(f->p[1]->pending.n, 10);
+    assert_int_equal(f->rm->stats.drop_queue_full, 10);
+}
+
+static void test_server_send_data(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t nonce[16] = {1, 2, 3};
+    char *dest[] = {"bob"};
+    Livekit__SendDataRequest req = LIVEKIT__SEND_DATA_REQUEST__INIT;
+    req.data.data = (uint8_t *)"srv";
+    req.data.len = 3;
+    req.nonce.data = nonce;
+    req.nonce.len = 16;
+    req.kind = LIVEKIT__DATA_PACKET__KIND__LOSSY;
+    rm_data_send_request(f->rm, rm_room_find(f->rm, "r"), &req);
+    assert_int_equal(n_rx, 3);
+    assert_string_equal(rxs[0].dp->participant_sid, "");
+    assert_int_equal(rxs[0].dp->kind, LIVEKIT__DATA_PACKET__KIND__LOSSY);
+    /* same nonce: dropped */
+    rm_data_send_request(f->rm, rm_room_find(f->rm, "r"), &req);
+    assert_int_equal(n_rx, 3);
+    nonce[0] = 9;
+    req.destination_identities = dest;
+    req.n_destination_identities = 1;
+    rm_data_send_request(f->rm, rm_room_find(f->rm, "r"), &req);
+    assert_int_equal(n_rx, 4);
+    assert_ptr_equal(rxs[3].to, f->p[1]);
+}
+
+static void test_backpressure_counted(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "x", 0, NULL);
+    send_result = DC_EAGAIN;
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(f->rm->stats.drop_backpressure, 2);
+    send_result = DC_ETOOBIG;
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(f->rm->stats.drop_too_large, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_broadcast_stamped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destinations_and_dedupe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_permission_and_garbage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joining_receiver_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_send_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
