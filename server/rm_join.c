@@ -96,10 +96,6 @@ static struct participant *participant_new(struct join_ticket *t, int64_t now_ms
             p->n_capabilities = ci->n_capabilities;
         }
     }
-    if (req->publisher_offer && req->publisher_offer->sdp) {
-        p->offer_sdp = util_strdup(req->publisher_offer->sdp);
-        p->offer_id = req->publisher_offer->id;
-    }
     return p;
 }
 
@@ -185,11 +181,22 @@ struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, in
         rm_participant_remove(rm, old, LIVEKIT__DISCONNECT_REASON__DUPLICATE_IDENTITY, now_ms);
 
     struct participant *p = participant_new(t, now_ms);
-    join_ticket_free(t);
+    /* The offer inside the join request is answered after the JoinResponse. */
+    Livekit__SessionDescription *offer = t->req->publisher_offer;
+    t->req->publisher_offer = NULL;
     p->sink = sink;
     room_attach(r, p);
     LOGI("room", "participant joined", "room=%s identity=%s sid=%s", r->name, p->identity, p->sid);
     send_join_response(rm, p);
     rm_broadcast_participant(rm, p, false);
+    join_ticket_free(t);
+    if (offer) {
+        int r = 0;
+        if (offer->sdp && offer->sdp[0])
+            r = rm_handle_offer(rm, p, offer->sdp, offer->id, now_ms);
+        livekit__session_description__free_unpacked(offer, NULL);
+        if (r < 0)
+            return NULL; /* refused: the participant is gone */
+    }
     return p;
 }

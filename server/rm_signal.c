@@ -131,12 +131,33 @@ static void on_ping_req(struct rm *rm, struct participant *p, const Livekit__Pin
     rm_send(rm, p, &msg);
 }
 
-static void on_offer(struct participant *p, const Livekit__SessionDescription *sd)
+int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint32_t id,
+                    int64_t now_ms)
 {
     free(p->offer_sdp);
-    p->offer_sdp = util_strdup(sd->sdp ? sd->sdp : "");
-    p->offer_id = sd->id;
-    LOGD("signal", "offer kept", "sid=%s id=%u bytes=%zu", p->sid, sd->id, strlen(p->offer_sdp));
+    p->offer_sdp = util_strdup(sdp ? sdp : "");
+    p->offer_id = id;
+    if (!rm->ops->answer) {
+        LOGD("signal", "offer kept", "sid=%s id=%u bytes=%zu", p->sid, id, strlen(p->offer_sdp));
+        return 0;
+    }
+    const char *why = "invalid offer";
+    char *answer = rm->ops->answer(rm->ops_ctx, p, p->offer_sdp, strlen(p->offer_sdp), &why);
+    if (!answer) {
+        LOGW("signal", "offer refused", "sid=%s reason=\"%s\"", p->sid, why);
+        rm_participant_remove(rm, p, LIVEKIT__DISCONNECT_REASON__JOIN_FAILURE, now_ms);
+        return DC_ECLOSED;
+    }
+    Livekit__SessionDescription sd = LIVEKIT__SESSION_DESCRIPTION__INIT;
+    sd.type = "answer";
+    sd.sdp = answer;
+    sd.id = id;
+    Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
+    msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_ANSWER;
+    msg.answer = &sd;
+    rm_send(rm, p, &msg);
+    free(answer);
+    return 0;
 }
 
 void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data, size_t len,
@@ -164,7 +185,7 @@ void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data
         break;
     case LIVEKIT__SIGNAL_REQUEST__MESSAGE_OFFER:
         if (req->offer)
-            on_offer(p, req->offer);
+            rm_handle_offer(rm, p, req->offer->sdp, req->offer->id, now_ms);
         break;
     default:
         LOGD("signal", "signal request ignored", "sid=%s case=%d", p->sid, req->message_case);

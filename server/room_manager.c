@@ -6,11 +6,12 @@
 #include "common/err.h"
 #include "common/log.h"
 
-struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops)
+struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void *ops_ctx)
 {
     struct rm *rm = util_calloc(1, sizeof *rm);
     rm->cfg = cfg;
     rm->ops = ops;
+    rm->ops_ctx = ops_ctx;
     rm->queue_max_msgs = 1024;
     rm->queue_max_bytes = 4u << 20;
     return rm;
@@ -28,6 +29,18 @@ void join_ticket_free(struct join_ticket *t)
 }
 
 /* ---------- participants ---------- */
+
+/* Releases everything outside the room manager that p holds. */
+static void participant_release(struct rm *rm, struct participant *p)
+{
+    void *sink = p->sink;
+    p->sink = NULL;
+    if (sink)
+        rm->ops->close(sink);
+    if (p->peer && rm->ops->peer_close)
+        rm->ops->peer_close(rm->ops_ctx, p);
+    p->peer = NULL;
+}
 
 static void participant_free(struct participant *p)
 {
@@ -108,10 +121,7 @@ static void participant_drop(struct rm *rm, struct participant *p, int reason, i
     struct room *r = p->room;
     LOGI("room", "participant left", "room=%s identity=%s sid=%s reason=%d", r->name,
          p->identity, p->sid, reason);
-    void *sink = p->sink;
-    p->sink = NULL;
-    if (sink)
-        rm->ops->close(sink);
+    participant_release(rm, p);
     room_detach(r, p);
     p->state = LIVEKIT__PARTICIPANT_INFO__STATE__DISCONNECTED;
     p->disconnect_reason = reason;
@@ -125,6 +135,17 @@ void rm_participant_remove(struct rm *rm, struct participant *p, int reason, int
 {
     send_leave(rm, p, reason, LIVEKIT__LEAVE_REQUEST__ACTION__DISCONNECT);
     participant_drop(rm, p, reason, now_ms);
+}
+
+void rm_participant_active(struct rm *rm, struct participant *p)
+{
+    if (p->state == LIVEKIT__PARTICIPANT_INFO__STATE__ACTIVE)
+        return;
+    p->state = LIVEKIT__PARTICIPANT_INFO__STATE__ACTIVE;
+    p->version++;
+    LOGI("room", "participant active", "room=%s identity=%s sid=%s", p->room->name, p->identity,
+         p->sid);
+    rm_broadcast_participant(rm, p, false);
 }
 
 void rm_signal_leave(struct rm *rm, struct participant *p, int64_t now_ms)
@@ -192,10 +213,7 @@ void rm_room_close(struct rm *rm, struct room *room, int reason)
     while (room->n_parts > 0) {
         struct participant *p = room->parts[room->n_parts - 1];
         send_leave(rm, p, reason, LIVEKIT__LEAVE_REQUEST__ACTION__DISCONNECT);
-        void *sink = p->sink;
-        p->sink = NULL;
-        if (sink)
-            rm->ops->close(sink);
+        participant_release(rm, p);
         room->n_parts--;
         participant_free(p);
     }

@@ -38,6 +38,12 @@ struct rm_sink_ops {
      * 1 lossy).  Returns 0, DC_EAGAIN (receiver backed up), DC_ETOOBIG or
      * DC_ECLOSED (no such channel open). */
     int (*send_data)(struct participant *p, int kind, const uint8_t *data, size_t len);
+    /* Answers p's SDP offer (creating its peer connection on the first one).
+     * Returns the answer (malloc'd) or NULL with *why.  Optional. */
+    char *(*answer)(void *ctx, struct participant *p, const char *offer, size_t len,
+                    const char **why);
+    /* p is going away: close and release its peer connection. */
+    void (*peer_close)(void *ctx, struct participant *p);
 };
 
 /* Reliable data waiting for a receiver's `_reliable` channel to open. */
@@ -109,13 +115,14 @@ struct room {
 struct rm {
     const struct config *cfg;
     const struct rm_sink_ops *ops;
+    void *ops_ctx;
     struct room **rooms;
     size_t n_rooms, cap_rooms;
     struct rm_stats stats;
     size_t queue_max_msgs, queue_max_bytes;
 };
 
-struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops);
+struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void *ops_ctx);
 void rm_free(struct rm *rm);
 
 /* ---- signaling connections ---- */
@@ -130,6 +137,13 @@ void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data
 /* The participant said goodbye (Leave from the client). */
 void rm_signal_leave(struct rm *rm, struct participant *p, int64_t now_ms);
 void rm_signal_lost(struct rm *rm, struct participant *p, int64_t now_ms);
+/* p's peer connection is up: p becomes ACTIVE and the others are told. */
+void rm_participant_active(struct rm *rm, struct participant *p);
+/* Answers p's SDP offer with SignalResponse.answer echoing `id`.  A bad
+ * offer ends the participant (Leave JOIN_FAILURE, then DC_ECLOSED: p is
+ * freed). */
+int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint32_t id,
+                    int64_t now_ms);
 /* Closes rooms whose empty or departure timeout has passed. */
 void rm_tick(struct rm *rm, int64_t now_ms);
 /* Everyone gets Leave{SERVER_SHUTDOWN}; all rooms are closed. */

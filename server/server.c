@@ -353,7 +353,7 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     struct server *s = util_calloc(1, sizeof *s);
     s->loop = loop;
     s->cfg = cfg;
-    s->rm = rm_new(cfg, &sink_ops);
+    s->rm = rm_new(cfg, &sink_ops, s);
     *out = s;
     int r = 0;
     if (cfg->n_bind_addresses == 0) {

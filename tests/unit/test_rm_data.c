@@ -95,7 +95,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     config_defaults(&f->cfg);
     log_current_level = LOG_LVL_ERROR;
-    f->rm = rm_new(&f->cfg, &ops);
+    f->rm = rm_new(&f->cfg, &ops, NULL);
     const char *names[] = {"alice", "bob", "carol"};
     for (int i = 0; i < 3; i++) {
         f->p[i] = rm_join(f->rm, ticket(names[i], i == 2 ? 0 : -1), &f->sinks[i], 1000);

@@ -64,7 +64,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     config_defaults(&f->cfg);
     log_current_level = LOG_LVL_WARN;
-    f->rm = rm_new(&f->cfg, &ops);
+    f->rm = rm_new(&f->cfg, &ops, NULL);
     *state = f;
     return 0;
 }
