@@ -266,7 +266,12 @@ static void test_candidates(void **state)
     assert_string_equal(c.address, "2f1a-44.local");
     assert_int_equal(sdp_parse_candidate("candidate:1 2 udp 1 10.0.0.1 5000 typ relay generation", &c), 0);
     assert_int_equal(c.component, 2);
+}
 
+static void test_bad_candidates(void **state)
+{
+    (void)state;
+    struct sdp_cand_info c;
     static const char *bad[] = {
         "",
         "candidate:",
@@ -303,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_candidates),
+        cmocka_unit_test(test_bad_candidates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
