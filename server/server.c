@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "server/front.h"
 #include "server/room_manager.h"
+#include "server/rtc.h"
 #include "signaling/http.h"
 #include "signaling/ws.h"
 
@@ -35,6 +36,7 @@ struct server {
     uv_loop_t *loop;
     struct config *cfg;
     struct rm *rm;
+    struct rtc *rtc;
     uv_tcp_t listeners[MAX_LISTENERS];
     size_t n_listeners;
     uv_timer_t tick;
@@ -189,7 +191,13 @@ static void sink_close(void *sink)
     conn_close_after_flush(c);
 }
 
-static const struct rm_sink_ops sink_ops = {.send = sink_send, .close = sink_close};
+static const struct rm_sink_ops sink_ops = {
+    .send = sink_send,
+    .close = sink_close,
+    .send_data = rtc_send_data,
+    .answer = rtc_answer,
+    .peer_close = rtc_peer_close,
+};
 
 static void conn_upgrade(struct conn *c, struct front_result *r)
 {
@@ -353,17 +361,20 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     struct server *s = util_calloc(1, sizeof *s);
     s->loop = loop;
     s->cfg = cfg;
-    s->rm = rm_new(cfg, &sink_ops, s);
     *out = s;
-    int r = 0;
+    uv_timer_init(loop, &s->tick);
+    s->tick.data = s;
+    int r = rtc_start(&s->rtc, loop, cfg);
+    s->rm = rm_new(cfg, &sink_ops, s->rtc);
+    rtc_set_rm(s->rtc, s->rm);
+    if (r < 0)
+        return r;
     if (cfg->n_bind_addresses == 0) {
         r = listen_on(s, "0.0.0.0", cfg->port);
     } else {
         for (size_t i = 0; i < cfg->n_bind_addresses && r == 0; i++)
             r = listen_on(s, cfg->bind_addresses[i], cfg->port);
     }
-    uv_timer_init(loop, &s->tick);
-    s->tick.data = s;
     if (r == 0)
         uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
     return r;
@@ -379,6 +390,7 @@ void server_stop(struct server *s)
     if (!uv_is_closing((uv_handle_t *)&s->tick))
         uv_close((uv_handle_t *)&s->tick, NULL);
     rm_shutdown(s->rm, util_wall_ms());
+    rtc_stop(s->rtc);
     for (struct conn *c = s->conns; c; c = c->next)
         if (!c->shutting_down)
             conn_close(c);
@@ -389,5 +401,6 @@ void server_free(struct server *s)
     if (!s)
         return;
     rm_free(s->rm);
+    rtc_free(s->rtc);
     free(s);
 }

@@ -60,7 +60,7 @@
 /* Outgoing and incoming stream count offered in INIT (ids 0..1023). */
 #define SCTP_NUM_STREAMS 1024
 /* Largest SCTP packet handed to cb->send (RFC 8261's safe value). */
-#define SCTP_MTU 1200
+#define SCTP_MTU 1150
 
 enum sctp_close_reason {
     SCTP_CLOSE_ABORTED = 1,  /* ABORT received or retransmissions exhausted */

@@ -1,0 +1,386 @@
+#include "server/rtc.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "server/room_manager.h"
+#include "transport/cert.h"
+#include "transport/dep_usrsctp.h"
+#include "transport/peer.h"
+#include "transport/sctp.h"
+#include "transport/stun.h"
+
+#define TICK_MS 10
+#define MAX_CANDIDATES 8
+#define MAX_MESSAGE_SIZE 262144
+#define CONSENT_TIMEOUT_MS 30000
+
+struct rtc_peer {
+    struct rtc *rtc;
+    struct peer *peer;
+    struct participant *part;  /* NULL once the participant is gone */
+    char ufrag[64];
+    struct sockaddr_storage addr;
+    bool has_addr;
+    bool dead;
+    struct rtc_peer *next;
+};
+
+struct rtc {
+    uv_loop_t *loop;
+    const struct config *cfg;
+    struct rm *rm;
+    uv_udp_t udp;
+    uv_timer_t timer;
+    struct cert *cert;
+    char ips[MAX_CANDIDATES][INET6_ADDRSTRLEN];
+    struct sdp_candidate cands[MAX_CANDIDATES];
+    size_t n_cands;
+    struct hmap by_ufrag, by_addr;
+    struct rtc_peer *peers;
+    uint64_t dropped_unknown;
+};
+
+/* ---------- routing tables ---------- */
+
+static size_t addr_key(const struct sockaddr *sa, uint8_t key[20])
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        memcpy(key, &in->sin_addr, 4);
+        memcpy(key + 4, &in->sin_port, 2);
+        return 6;
+    }
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+    memcpy(key, &in6->sin6_addr, 16);
+    memcpy(key + 16, &in6->sin6_port, 2);
+    return 18;
+}
+
+static void route_addr(struct rtc_peer *rp, const struct sockaddr *sa)
+{
+    struct rtc *r = rp->rtc;
+    uint8_t key[20];
+    if (rp->has_addr) {
+        size_t k = addr_key((struct sockaddr *)&rp->addr, key);
+        if (hmap_get(&r->by_addr, key, k) == rp)
+            hmap_del(&r->by_addr, key, k);
+    }
+    size_t k = addr_key(sa, key);
+    hmap_put(&r->by_addr, key, k, rp);
+    memcpy(&rp->addr, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                                  : sizeof(struct sockaddr_in6));
+    rp->has_addr = true;
+}
+
+static void unroute(struct rtc_peer *rp)
+{
+    struct rtc *r = rp->rtc;
+    if (rp->ufrag[0] && hmap_get(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag)) == rp)
+        hmap_del(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag));
+    if (rp->has_addr) {
+        uint8_t key[20];
+        size_t k = addr_key((struct sockaddr *)&rp->addr, key);
+        if (hmap_get(&r->by_addr, key, k) == rp)
+            hmap_del(&r->by_addr, key, k);
+    }
+    rp->ufrag[0] = '\0';
+    rp->has_addr = false;
+}
+
+static void route_ufrag(struct rtc_peer *rp)
+{
+    struct rtc *r = rp->rtc;
+    const char *u = peer_ufrag(rp->peer);
+    if (!strcmp(u, rp->ufrag))
+        return;
+    if (rp->ufrag[0] && hmap_get(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag)) == rp)
+        hmap_del(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag));
+    snprintf(rp->ufrag, sizeof rp->ufrag, "%s", u);
+    hmap_put(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag), rp);
+}
+
+/* ---------- peer callbacks ---------- */
+
+static void cb_send(void *ctx, const struct sockaddr *to, const uint8_t *data, size_t len)
+{
+    struct rtc_peer *rp = ctx;
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    int r = uv_udp_try_send(&rp->rtc->udp, &b, 1, to);
+    if (r < 0)
+        LOGD("rtc", "udp send failed", "err=\"%s\" bytes=%zu", uv_strerror(r), len);
+}
+
+static void cb_address(void *ctx, const struct sockaddr *addr)
+{
+    struct rtc_peer *rp = ctx;
+    if (!rp->dead)
+        route_addr(rp, addr);
+}
+
+static void cb_connected(void *ctx)
+{
+    struct rtc_peer *rp = ctx;
+    if (rp->part)
+        rm_participant_active(rp->rtc->rm, rp->part);
+}
+
+static void cb_channel(void *ctx, int kind, bool open)
+{
+    struct rtc_peer *rp = ctx;
+    if (rp->part)
+        rm_data_channel_state(rp->rtc->rm, rp->part, kind, open);
+}
+
+static void cb_message(void *ctx, int kind, const uint8_t *data, size_t len)
+{
+    struct rtc_peer *rp = ctx;
+    if (rp->part)
+        rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
+}
+
+static void cb_failed(void *ctx, enum peer_failure why)
+{
+    struct rtc_peer *rp = ctx;
+    if (!rp->part)
+        return;
+    static const int reasons[] = {
+        [PEER_FAIL_CONSENT] = LIVEKIT__DISCONNECT_REASON__CONNECTION_TIMEOUT,
+        [PEER_FAIL_DTLS] = LIVEKIT__DISCONNECT_REASON__JOIN_FAILURE,
+        [PEER_FAIL_DTLS_CLOSED] = LIVEKIT__DISCONNECT_REASON__CLIENT_INITIATED,
+        [PEER_FAIL_SCTP] = LIVEKIT__DISCONNECT_REASON__CLIENT_INITIATED,
+    };
+    LOGI("rtc", "peer connection ended", "sid=%s why=%d", rp->part->sid, (int)why);
+    rm_participant_remove(rp->rtc->rm, rp->part, reasons[why], util_wall_ms());
+}
+
+static const struct peer_callbacks peer_cbs = {
+    .send = cb_send,
+    .on_address = cb_address,
+    .on_connected = cb_connected,
+    .on_channel = cb_channel,
+    .on_message = cb_message,
+    .on_failed = cb_failed,
+};
+
+/* ---------- room manager hooks ---------- */
+
+char *rtc_answer(void *ctx, struct participant *p, const char *offer, size_t len, const char **why)
+{
+    struct rtc *r = ctx;
+    struct rtc_peer *rp = p->peer;
+    if (!rp) {
+        struct peer_config pc = {.max_message_size = MAX_MESSAGE_SIZE,
+                                 .consent_timeout_ms = CONSENT_TIMEOUT_MS};
+        rp = util_calloc(1, sizeof *rp);
+        rp->rtc = r;
+        rp->part = p;
+        rp->peer = peer_new(r->cert, &pc, &peer_cbs, rp);
+        rp->next = r->peers;
+        r->peers = rp;
+        p->peer = rp;
+    }
+    char *answer = peer_answer(rp->peer, util_now_ms(), offer, len, r->cands, r->n_cands, why);
+    if (answer)
+        route_ufrag(rp);
+    return answer;
+}
+
+void rtc_peer_close(void *ctx, struct participant *p)
+{
+    (void)ctx;
+    struct rtc_peer *rp = p->peer;
+    if (!rp)
+        return;
+    rp->part = NULL;
+    rp->dead = true;
+    peer_close(rp->peer);
+    unroute(rp);
+    p->peer = NULL;
+}
+
+int rtc_send_data(struct participant *p, int kind, const uint8_t *data, size_t len)
+{
+    struct rtc_peer *rp = p->peer;
+    if (!rp || rp->dead)
+        return DC_ECLOSED;
+    return peer_send(rp->peer, kind, data, len);
+}
+
+/* ---------- UDP ---------- */
+
+static struct rtc_peer *route(struct rtc *r, const struct sockaddr *from, const uint8_t *d,
+                              size_t n)
+{
+    uint8_t key[20];
+    struct rtc_peer *rp = hmap_get(&r->by_addr, key, addr_key(from, key));
+    if (rp || n < 20 || d[0] > 3)
+        return rp;
+    /* STUN from a new address: route by the USERNAME attribute's first part. */
+    struct stun_msg m;
+    if (stun_parse(d, n, &m) < 0)
+        return NULL;
+    char ufrag[64];
+    size_t k = stun_username_local_ufrag(&m, ufrag, sizeof ufrag);
+    return k ? hmap_get(&r->by_ufrag, ufrag, k) : NULL;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    (void)suggested;
+    static char slab[65536];
+    *buf = uv_buf_init(slab, sizeof slab);
+}
+
+static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+                    unsigned flags)
+{
+    struct rtc *r = h->data;
+    if (n <= 0 || !from || (flags & UV_UDP_PARTIAL))
+        return;
+    struct rtc_peer *rp = route(r, from, (const uint8_t *)buf->base, (size_t)n);
+    if (!rp || rp->dead) {
+        r->dropped_unknown++;
+        return;
+    }
+    peer_on_datagram(rp->peer, util_now_ms(), from, (const uint8_t *)buf->base, (size_t)n);
+}
+
+static void reap(struct rtc *r)
+{
+    for (struct rtc_peer **pp = &r->peers; *pp;) {
+        struct rtc_peer *rp = *pp;
+        if (rp->dead) {
+            *pp = rp->next;
+            peer_free(rp->peer);
+            free(rp);
+        } else {
+            pp = &rp->next;
+        }
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct rtc *r = t->data;
+    uint64_t now = util_now_ms();
+    sctp_tick(now);
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
+        if (!rp->dead)
+            peer_tick(rp->peer, now);
+    reap(r);
+}
+
+/* ---------- set-up ---------- */
+
+static void add_candidate(struct rtc *r, const char *ip)
+{
+    for (size_t i = 0; i < r->n_cands; i++)
+        if (!strcmp(r->ips[i], ip))
+            return;
+    if (r->n_cands == MAX_CANDIDATES)
+        return;
+    snprintf(r->ips[r->n_cands], sizeof r->ips[0], "%s", ip);
+    r->cands[r->n_cands].ip = r->ips[r->n_cands];
+    r->cands[r->n_cands].port = (uint16_t)r->cfg->rtc.udp_port;
+    r->n_cands++;
+}
+
+/* rtc.node_ip when set (one address, or "v4,v6"), otherwise every IPv4
+ * interface address: loopback only in development mode. */
+static void gather_candidates(struct rtc *r)
+{
+    const char *node_ip = r->cfg->rtc.node_ip;
+    if (node_ip && node_ip[0]) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", node_ip);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save))
+            if (!strchr(tok, ':'))
+                add_candidate(r, tok);
+        return;
+    }
+    uv_interface_address_t *ifs;
+    int n;
+    if (uv_interface_addresses(&ifs, &n) != 0)
+        return;
+    for (int i = 0; i < n; i++) {
+        if (ifs[i].address.address4.sin_family != AF_INET)
+            continue;
+        if (ifs[i].is_internal && !r->cfg->development)
+            continue;
+        char ip[INET6_ADDRSTRLEN];
+        uv_ip4_name(&ifs[i].address.address4, ip, sizeof ip);
+        add_candidate(r, ip);
+    }
+    uv_free_interface_addresses(ifs, n);
+}
+
+int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
+{
+    struct rtc *r = util_calloc(1, sizeof *r);
+    *out = r;
+    r->loop = loop;
+    r->cfg = cfg;
+    hmap_init(&r->by_ufrag);
+    hmap_init(&r->by_addr);
+    uv_udp_init(loop, &r->udp);
+    r->udp.data = r;
+    uv_timer_init(loop, &r->timer);
+    r->timer.data = r;
+    if (cert_new(&r->cert, util_wall_ms() / 1000) < 0) {
+        LOGE("rtc", "cannot create the DTLS certificate", NULL);
+        return DC_EIO;
+    }
+    struct sockaddr_in addr;
+    uv_ip4_addr("0.0.0.0", cfg->rtc.udp_port, &addr);
+    int e = uv_udp_bind(&r->udp, (const struct sockaddr *)&addr, 0);
+    if (e == 0)
+        e = uv_udp_recv_start(&r->udp, on_alloc, on_recv);
+    if (e < 0) {
+        LOGE("rtc", "cannot bind the UDP port", "port=%d err=\"%s\"", cfg->rtc.udp_port,
+             uv_strerror(e));
+        return DC_EIO;
+    }
+    gather_candidates(r);
+    for (size_t i = 0; i < r->n_cands; i++)
+        LOGI("rtc", "candidate", "ip=%s port=%u", r->cands[i].ip, r->cands[i].port);
+    uv_timer_start(&r->timer, on_timer, TICK_MS, TICK_MS);
+    return 0;
+}
+
+void rtc_set_rm(struct rtc *r, struct rm *rm)
+{
+    r->rm = rm;
+}
+
+void rtc_stop(struct rtc *r)
+{
+    if (!r)
+        return;
+    if (!uv_is_closing((uv_handle_t *)&r->udp))
+        uv_close((uv_handle_t *)&r->udp, NULL);
+    if (!uv_is_closing((uv_handle_t *)&r->timer))
+        uv_close((uv_handle_t *)&r->timer, NULL);
+}
+
+void rtc_free(struct rtc *r)
+{
+    if (!r)
+        return;
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
+        rp->dead = true;
+    reap(r);
+    if (dep_usrsctp_shutdown(2000) < 0)
+        LOGW("rtc", "usrsctp did not finish in time", NULL);
+    hmap_free(&r->by_ufrag);
+    hmap_free(&r->by_addr);
+    cert_free(r->cert);
+    free(r);
+}
