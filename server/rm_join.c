@@ -162,8 +162,34 @@ static void send_join_response(struct rm *rm, struct participant *p)
     rm_proto_participant_release(&self);
 }
 
+/* dcsfu does not resume sessions: a resume attempt is told to rejoin. */
+static void refuse_resume(struct rm *rm, void *sink)
+{
+    Livekit__LeaveRequest leave = LIVEKIT__LEAVE_REQUEST__INIT;
+    leave.reason = LIVEKIT__DISCONNECT_REASON__STATE_MISMATCH;
+    leave.action = LIVEKIT__LEAVE_REQUEST__ACTION__RECONNECT;
+    leave.can_reconnect = true;
+    Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
+    msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_LEAVE;
+    msg.leave = &leave;
+    size_t n = livekit__signal_response__get_packed_size(&msg);
+    uint8_t buf[64];
+    if (n <= sizeof buf) {
+        livekit__signal_response__pack(&msg, buf);
+        rm->ops->send(sink, buf, n);
+    }
+    rm->ops->close(sink);
+}
+
 struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, int64_t now_ms)
 {
+    if (t->req->reconnect) {
+        LOGI("room", "resume refused, client told to rejoin", "room=%s identity=%s",
+             t->room_name, t->claims.identity);
+        refuse_resume(rm, sink);
+        join_ticket_free(t);
+        return NULL;
+    }
     const char *why = NULL;
     if (rm_join_check(rm, t->room_name, t->claims.identity, &why) != 0) {
         LOGW("room", "join refused", "room=%s reason=\"%s\"", t->room_name, why);

@@ -308,6 +308,20 @@ static void test_limits_and_close(void **state)
     assert_null(rm_room_find(f->rm, "small"));
 }
 
+static void test_resume_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct join_ticket *t = ticket("r", "alice", false, false);
+    t->req->reconnect = true;
+    assert_null(rm_join(f->rm, t, &f->s[0], 1000));
+    assert_int_equal(f->s[0].n, 1);
+    Livekit__SignalResponse *l = f->s[0].msgs[0];
+    assert_int_equal(l->message_case, LIVEKIT__SIGNAL_RESPONSE__MESSAGE_LEAVE);
+    assert_int_equal(l->leave->action, LIVEKIT__LEAVE_REQUEST__ACTION__RECONNECT);
+    assert_int_equal(l->leave->reason, LIVEKIT__DISCONNECT_REASON__STATE_MISMATCH);
+    assert_true(f->s[0].closed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leave_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
