@@ -23,6 +23,11 @@ char *util_strndup(const char *s, size_t n);
 void *util_malloc(size_t n);
 void *util_calloc(size_t n, size_t sz);
 void *util_realloc(void *p, size_t n);
+/* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points above U+10FFFF). */
+bool util_utf8_valid(const uint8_t *s, size_t n);
+/* Value of one hex digit, or -1. */
+int util_hexval(char c);
 /* Constant-time comparison of two byte strings of equal length. */
 bool util_ct_equal(const void *a, const void *b, size_t n);
 

@@ -25,39 +25,6 @@ static int fail(int code, const char *msg, const char **why)
 
 /* ------------------------------------------------------------ UTF-8 check */
 
-static bool utf8_ok(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 static bool msg_utf8_ok(const ProtobufCMessage *m);
 
 /* Checks one value of field `f` stored at `p`. */
@@ -65,7 +32,7 @@ static bool value_utf8_ok(const ProtobufCFieldDescriptor *f, const void *p)
 {
     if (f->type == PROTOBUF_C_TYPE_STRING) {
         const char *s = *(char *const *)p;
-        return !s || utf8_ok((const uint8_t *)s, strlen(s));
+        return !s || util_utf8_valid((const uint8_t *)s, strlen(s));
     }
     if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;

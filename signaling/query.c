@@ -6,17 +6,6 @@
 
 #include "common/util.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n) into `out` (room for n+1 bytes). Returns false on a
  * malformed escape or a decoded NUL. */
 static bool pct_decode(const char *s, size_t n, char *out)
@@ -27,8 +16,8 @@ static bool pct_decode(const char *s, size_t n, char *out)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int hi = i + 1 < n ? util_hexval(s[i + 1]) : -1;
+            int lo = i + 2 < n ? util_hexval(s[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return false;
             c = (char)(hi << 4 | lo);

@@ -280,39 +280,6 @@ static int ws_fail(struct ws_conn *w, uint16_t code, const char *reason)
     return -1;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            k = 1, cp = c & 0x1Fu, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2, cp = c & 0x0Fu, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 static bool is_data_op(uint8_t op)
 {
     return op == WSLAY_CONTINUATION_FRAME || op == WSLAY_TEXT_FRAME || op == WSLAY_BINARY_FRAME;
@@ -376,7 +343,7 @@ static void deliver(struct ws_conn *w)
 {
     static const uint8_t empty[1];
     w->msg_active = false;
-    if (!w->msg_binary && !utf8_valid(w->msg, w->msg_len)) {
+    if (!w->msg_binary && !util_utf8_valid(w->msg, w->msg_len)) {
         ws_fail(w, 1007, "text message is not UTF-8");
         return;
     }
@@ -403,7 +370,7 @@ static void peer_close(struct ws_conn *w)
             ws_fail(w, 1002, "invalid close code");
             return;
         }
-        if (!utf8_valid(w->ctl + 2, w->ctl_len - 2)) {
+        if (!util_utf8_valid(w->ctl + 2, w->ctl_len - 2)) {
             ws_fail(w, 1007, "close reason is not UTF-8");
             return;
         }

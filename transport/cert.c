@@ -172,17 +172,6 @@ void cert_fingerprint_format(const uint8_t fp[CERT_FP_LEN], char out[CERT_FP_STR
     *p = '\0';
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 int cert_fingerprint_parse(const char *s, uint8_t out[CERT_FP_LEN])
 {
     if (!s || !out)
@@ -192,7 +181,7 @@ int cert_fingerprint_parse(const char *s, uint8_t out[CERT_FP_LEN])
     for (size_t i = 0; i < CERT_FP_LEN; i++) {
         if (i && *s++ != ':')
             return DC_EINVAL;
-        int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+        int hi = util_hexval(s[0]), lo = hi < 0 ? -1 : util_hexval(s[1]);
         if (hi < 0 || lo < 0)
             return DC_EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -88,17 +88,6 @@ bool sdp_word_eq(const char *s, size_t n, const char *word)
     return strlen(word) == n && strncasecmp(s, word, n) == 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* RFC 5888 identification-tag is a token; libwebrtc uses digits. */
 static bool mid_ok(const char *s, size_t n)
 {
@@ -226,7 +215,7 @@ static int attr_fingerprint(struct pstate *st, const char *v)
     for (size_t i = 0; i < hn; i += 3) {
         if (len == SDP_FP_MAX || hn - i < 2 || (hn - i > 2 && hex[i + 2] != ':'))
             return bad(st, "malformed a=fingerprint");
-        int h = hexval(hex[i]), l = hexval(hex[i + 1]);
+        int h = util_hexval(hex[i]), l = util_hexval(hex[i + 1]);
         if (h < 0 || l < 0)
             return bad(st, "malformed a=fingerprint");
         bytes[len++] = (uint8_t)(h << 4 | l);
