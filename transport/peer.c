@@ -247,7 +247,10 @@ char *peer_answer(struct peer *p, uint64_t now_ms, const char *offer, size_t len
     char *answer = NULL;
     if (offer_check(&o, why) < 0)
         goto out;
-    bool restart = p->ice.cur.remote_ufrag[0] && strcmp(p->ice.cur.remote_ufrag, o.ice_ufrag);
+    /* RFC 8839 4.4.1.1.1: a new ice-ufrag or ice-pwd is a restart. */
+    bool restart = p->ice.cur.remote_ufrag[0] &&
+                   (strcmp(p->ice.cur.remote_ufrag, o.ice_ufrag) ||
+                    strcmp(p->ice.cur.remote_pwd, o.ice_pwd ? o.ice_pwd : ""));
     if (restart)
         ice_lite_restart(&p->ice);
     if (ice_lite_set_remote(&p->ice, o.ice_ufrag, o.ice_pwd) < 0) {
