@@ -333,6 +333,6 @@ uint64_t peer_tick(struct peer *p, uint64_t now_ms)
     if (p->ice.selected && ice_lite_consent_expired(&p->ice, now_ms, p->cfg.consent_timeout_ms))
         peer_fail(p, PEER_FAIL_CONSENT);
     else if (!p->connected && p->answered_ms && now_ms - p->answered_ms > SETUP_TIMEOUT_MS)
-        peer_fail(p, PEER_FAIL_CONSENT);
+        peer_fail(p, p->ice.selected ? PEER_FAIL_DTLS : PEER_FAIL_CONSENT);
     return now_ms + 1000;
 }
