@@ -364,6 +364,8 @@ void rtc_stop(struct rtc *r)
 {
     if (!r)
         return;
+    /* Peers closed by now go while the socket still sends their close_notify. */
+    reap(r);
     if (!uv_is_closing((uv_handle_t *)&r->udp))
         uv_close((uv_handle_t *)&r->udp, NULL);
     if (!uv_is_closing((uv_handle_t *)&r->timer))
