@@ -5,7 +5,8 @@
  * receiver: everyone but the sender, or only the participants named in the
  * destination lists.  Reliable packets are de-duplicated by the sender's
  * sequence; reliable data for a receiver whose `_reliable` channel is not
- * open yet is queued (bounded) and delivered in order when it opens. */
+ * open yet, or is full (backpressure), is queued (bounded) and delivered in
+ * order when it opens or has room again. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,35 +52,94 @@ static int queue_push(struct rm *rm, struct data_queue *q, const uint8_t *data, 
 
 /* ---------- delivery ---------- */
 
+static int deliver(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
+                   size_t len)
+{
+    int r = rm->ops->send_data ? rm->ops->send_data(to, kind, data, len) : DC_ECLOSED;
+    if (r == 0) {
+        rm->stats.data_out++;
+        rm->stats.bytes_out += len;
+    }
+    return r;
+}
+
+static void enqueue(struct rm *rm, struct participant *to, const uint8_t *data, size_t len)
+{
+    if (queue_push(rm, &to->pending, data, len) == 0) {
+        rm->stats.queued++;
+        return;
+    }
+    rm->stats.drop_queue_full++;
+    /* One line per filled queue, not per message. */
+    if (!to->pending_full_logged)
+        LOGW("data", "reliable queue full, messages dropped", "sid=%s queued=%zu bytes=%zu",
+             to->sid, to->pending.n, to->pending.bytes);
+    to->pending_full_logged = true;
+}
+
+static void count_failure(struct rm *rm, int r)
+{
+    if (r == DC_ETOOBIG)
+        rm->stats.drop_too_large++;
+    else if (r == DC_EAGAIN)
+        rm->stats.drop_backpressure++;
+    else
+        rm->stats.drop_not_open++;
+}
+
+/* Reliable data keeps its order: while anything is queued for a receiver,
+ * new data queues behind it.  A full SCTP buffer (DC_EAGAIN) queues it too;
+ * lossy data is dropped instead and counted. */
 static void send_one(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
                      size_t len)
 {
-    struct rm_stats *st = &rm->stats;
-    if (kind == KIND_RELIABLE && (!to->reliable_open || to->pending.n > 0)) {
-        if (queue_push(rm, &to->pending, data, len) == 0) {
-            st->queued++;
-        } else {
-            st->drop_queue_full++;
-            LOGW("data", "reliable queue full, message dropped", "sid=%s queued=%zu", to->sid,
-                 to->pending.n);
+    if (kind == KIND_RELIABLE) {
+        if (!to->reliable_open || to->pending.n > 0) {
+            enqueue(rm, to, data, len);
+            return;
+        }
+        int r = deliver(rm, to, kind, data, len);
+        if (r == DC_EAGAIN) {
+            rm->stats.queued_backpressure++;
+            enqueue(rm, to, data, len);
+        } else if (r < 0) {
+            count_failure(rm, r);
         }
         return;
     }
-    if (kind == KIND_LOSSY && !to->lossy_open) {
-        st->drop_not_open++;
+    if (!to->lossy_open) {
+        rm->stats.drop_not_open++;
         return;
     }
-    int r = rm->ops->send_data ? rm->ops->send_data(to, kind, data, len) : DC_ECLOSED;
-    if (r == 0) {
-        st->data_out++;
-        st->bytes_out += len;
-    } else if (r == DC_ETOOBIG) {
-        st->drop_too_large++;
-    } else if (r == DC_EAGAIN) {
-        st->drop_backpressure++;
-    } else {
-        st->drop_not_open++;
+    int r = deliver(rm, to, kind, data, len);
+    if (r < 0)
+        count_failure(rm, r);
+}
+
+/* Sends queued reliable data in order until the queue is empty or the
+ * receiver is full again. */
+static void drain(struct rm *rm, struct participant *p)
+{
+    struct data_queue *q = &p->pending;
+    while (q->n > 0 && p->reliable_open) {
+        struct data_msg *m = &q->items[q->head];
+        int r = deliver(rm, p, KIND_RELIABLE, m->data, m->len);
+        if (r == DC_EAGAIN)
+            return;
+        if (r < 0)
+            count_failure(rm, r);
+        free(m->data);
+        q->bytes -= m->len;
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
     }
+    if (q->n == 0)
+        p->pending_full_logged = false;
+}
+
+void rm_data_writable(struct rm *rm, struct participant *p)
+{
+    drain(rm, p);
 }
 
 static bool in_list(char **list, size_t n, const char *s)
@@ -228,22 +288,6 @@ void rm_data_channel_state(struct rm *rm, struct participant *p, int kind, bool 
         return;
     }
     p->reliable_open = open;
-    if (!open)
-        return;
-    struct data_queue *q = &p->pending;
-    while (q->n > 0 && p->reliable_open) {
-        struct data_msg m = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
-        q->bytes -= m.len;
-        int r = rm->ops->send_data ? rm->ops->send_data(p, KIND_RELIABLE, m.data, m.len)
-                                   : DC_ECLOSED;
-        if (r == 0) {
-            rm->stats.data_out++;
-            rm->stats.bytes_out += m.len;
-        } else {
-            rm->stats.drop_not_open++;
-        }
-        free(m.data);
-    }
+    if (open)
+        drain(rm, p);
 }

@@ -46,7 +46,8 @@ struct rm_sink_ops {
     void (*peer_close)(void *ctx, struct participant *p);
 };
 
-/* Reliable data waiting for a receiver's `_reliable` channel to open. */
+/* Reliable data waiting for a receiver's `_reliable` channel to open or to
+ * have room again (backpressure). */
 struct data_queue {
     struct data_msg { uint8_t *data; size_t len; } *items;
     size_t head, n, cap, bytes;
@@ -90,6 +91,7 @@ struct participant {
     bool reliable_open, lossy_open;
     uint32_t last_reliable_seq;
     struct data_queue pending;
+    bool pending_full_logged;
 };
 
 #define RM_NONCE_RING 128
@@ -98,7 +100,7 @@ struct rm_stats {
     uint64_t data_in, data_out, bytes_in, bytes_out;
     uint64_t drop_no_permission, drop_malformed, drop_duplicate, drop_too_large;
     uint64_t drop_backpressure, drop_not_open, drop_queue_full, drop_metrics;
-    uint64_t queued;
+    uint64_t queued, queued_backpressure;
 };
 
 struct room {
@@ -181,6 +183,8 @@ void rm_data_received(struct rm *rm, struct participant *from, int kind, const u
 void rm_data_send_request(struct rm *rm, struct room *r, const Livekit__SendDataRequest *req);
 /* p's data channel of `kind` opened (queued reliable data is delivered now) or closed. */
 void rm_data_channel_state(struct rm *rm, struct participant *p, int kind, bool open);
+/* p's data channels have room again: queued reliable data goes out. */
+void rm_data_writable(struct rm *rm, struct participant *p);
 void rm_data_queue_free(struct data_queue *q);
 
 /* ---- protobuf views (server/rm_proto.c) ---- */

@@ -144,6 +144,13 @@ static void cb_message(void *ctx, int kind, const uint8_t *data, size_t len)
         rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
 }
 
+static void cb_writable(void *ctx)
+{
+    struct rtc_peer *rp = ctx;
+    if (rp->part)
+        rm_data_writable(rp->rtc->rm, rp->part);
+}
+
 static void cb_failed(void *ctx, enum peer_failure why)
 {
     struct rtc_peer *rp = ctx;
@@ -165,6 +172,7 @@ static const struct peer_callbacks peer_cbs = {
     .on_connected = cb_connected,
     .on_channel = cb_channel,
     .on_message = cb_message,
+    .on_writable = cb_writable,
     .on_failed = cb_failed,
 };
 

@@ -118,7 +118,9 @@ static void sctp_cb_closed(void *ctx, int reason)
 
 static void sctp_cb_writable(void *ctx)
 {
-    (void)ctx;
+    struct peer *p = ctx;
+    if (!p->failed && !p->closed && p->cb->on_writable)
+        p->cb->on_writable(p->ctx);
 }
 
 static const struct sctp_callbacks sctp_cbs = {

@@ -37,6 +37,8 @@ struct peer_callbacks {
     void (*on_connected)(void *ctx);
     void (*on_channel)(void *ctx, int kind, bool open);
     void (*on_message)(void *ctx, int kind, const uint8_t *data, size_t len);
+    /* peer_send returned DC_EAGAIN earlier and there is room again. */
+    void (*on_writable)(void *ctx);
     void (*on_failed)(void *ctx, enum peer_failure why);
 };
 

@@ -270,6 +270,29 @@ static void test_backpressure_counted(void **state)
     assert_int_equal(f->rm->stats.drop_too_large, 2);
 }
 
+static void test_reliable_backpressure_queues(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    send_result = DC_EAGAIN;
+    for (uint32_t seq = 1; seq <= 5; seq++) {
+        size_t n = user_packet(buf, "r", seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->p[1]->pending.n, 5);
+    assert_int_equal(f->rm->stats.queued_backpressure, 1);
+    /* still full: nothing leaves, nothing is lost */
+    rm_data_writable(f->rm, f->p[1]);
+    assert_int_equal(f->p[1]->pending.n, 5);
+    send_result = 0;
+    rm_data_writable(f->rm, f->p[1]);
+    assert_int_equal(n_rx, 5);
+    assert_int_equal(f->p[1]->pending.n, 0);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(rxs[i].dp->sequence, i + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_joining_receiver_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_send_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reliable_backpressure_queues, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
