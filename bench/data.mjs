@@ -257,6 +257,27 @@ function machineBusy() {
   return { total: f.reduce((a, b) => a + b, 0), idle };
 }
 
+// UDP counters of this network namespace (/proc/net/snmp): drops show up as RcvbufErrors
+function udpCounters() {
+  const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp: '));
+  const keys = lines[0].split(/\s+/).slice(1);
+  const vals = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(keys.map((k, i) => [k, vals[i]]));
+}
+
+// Receive-buffer drops per UDP socket of this namespace (/proc/net/udp): the server's port, others
+function udpDrops(serverPort) {
+  let server = 0;
+  let others = 0;
+  for (const line of fs.readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 13) continue;
+    const port = parseInt(f[1].split(':')[1], 16);
+    if (port === serverPort) server += Number(f[12]); else others += Number(f[12]);
+  }
+  return { server, others };
+}
+
 function pct(sorted, p) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
@@ -412,7 +433,7 @@ async function runOne(N, opt, helpers) {
     const perf = opt.perfDir ? await startPerf(pid, `${opt.perfDir}/perf-${N}.data`) : null;
     if (opt.callgrindDir) await run('callgrind_control', ['-z', String(pid)]);
     const c0 = { t: performance.now(), ticks: cpuTicks(pid), ns: schedNs(pid),
-      client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy() };
+      client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy(), udp: udpCounters() };
     const sent = await pub.call('send', { publisher: 'p0', count, rate: opt.rate, size: opt.bytes, reliable: opt.reliable, phase: PHASE_MEASURE }, opt.duration * 1000 + 60000);
     // drain: until all arrived, or nothing new for 5 s (at most 60 s)
     let got = 0;
@@ -426,7 +447,7 @@ async function runOne(N, opt, helpers) {
       await sleep(50);
     }
     const c1 = { t: performance.now(), ticks: cpuTicks(pid), ns: schedNs(pid),
-      client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy() };
+      client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy(), udp: udpCounters() };
     if (perf) await perf.stop();
     if (opt.callgrindDir) await run('callgrind_control', ['-d', 'window', String(pid)]);
     const reports = await Promise.all(workers.map((w) => w.call('report', {}, 60000)));
@@ -460,6 +481,9 @@ async function runOne(N, opt, helpers) {
     console.log(`  server CPU us per delivered message: ${f2(per(srvUsTicks))} (stat) ${f2(per(srvUsSched))} (schedstat), net of idle ${f2(per(srvUsSched - idleUsSched))}`);
     console.log(`  server RSS KiB: before joins ${rss0}, with ${connected} connected ${rss1}, per participant ${f1((rss1 - rss0) / connected)}`);
     console.log(`  clients: ${f2(clientCores)} cores; machine busy ${f1(machinePct)}% of ${os.cpus().length} cores`);
+    const udp = (k) => c1.udp[k] - c0.udp[k];
+    const drops = udpDrops(srv.udpPort);
+    console.log(`  UDP in the namespace: ${udp('InDatagrams')} datagrams in, ${udp('OutDatagrams')} out, receive-buffer drops ${udp('RcvbufErrors')} (since start: server socket ${drops.server}, client sockets ${drops.others}), send-buffer drops ${udp('SndbufErrors')}`);
     return { N, connected, delivered, expected, lat, srvUsTicks, srvUsSched, rss0, rss1 };
   } finally {
     await Promise.all(workers.map((w) => w.call('quit', {}, 10000).catch(() => {})));
