@@ -19,6 +19,7 @@
 #define MAX_CANDIDATES 8
 #define MAX_MESSAGE_SIZE 262144
 #define CONSENT_TIMEOUT_MS 30000
+#define UDP_RCVBUF (4 * 1024 * 1024)
 
 struct rtc_peer {
     struct rtc *rtc;
@@ -349,8 +350,15 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
     struct sockaddr_in addr;
     uv_ip4_addr("0.0.0.0", cfg->rtc.udp_port, &addr);
     int e = uv_udp_bind(&r->udp, (const struct sockaddr *)&addr, 0);
-    if (e == 0)
+    if (e == 0) {
+        /* Every receiver answers a fanned-out message within the same moment: with the
+         * default 208 KiB a room of a hundred overflows the socket and drops DATA and
+         * SACKs.  The kernel caps the request at net.core.rmem_max. */
+        int rcvbuf = UDP_RCVBUF;
+        if (uv_recv_buffer_size((uv_handle_t *)&r->udp, &rcvbuf) != 0)
+            LOGW("rtc", "cannot set the UDP receive buffer", "bytes=%d", UDP_RCVBUF);
         e = uv_udp_recv_start(&r->udp, on_alloc, on_recv);
+    }
     if (e < 0) {
         LOGE("rtc", "cannot bind the UDP port", "port=%d err=\"%s\"", cfg->rtc.udp_port,
              uv_strerror(e));
