@@ -352,8 +352,8 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
     int e = uv_udp_bind(&r->udp, (const struct sockaddr *)&addr, 0);
     if (e == 0) {
         /* Every receiver answers a fanned-out message within the same moment: with the
-         * default 208 KiB a room of a hundred overflows the socket and drops DATA and
-         * SACKs.  The kernel caps the request at net.core.rmem_max. */
+         * default 208 KiB, a room of a hundred overflows the socket and loses datagrams.
+         * The kernel caps the request at net.core.rmem_max. */
         int rcvbuf = UDP_RCVBUF;
         if (uv_recv_buffer_size((uv_handle_t *)&r->udp, &rcvbuf) != 0)
             LOGW("rtc", "cannot set the UDP receive buffer", "bytes=%d", UDP_RCVBUF);
