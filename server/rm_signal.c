@@ -134,15 +134,14 @@ static void on_ping_req(struct rm *rm, struct participant *p, const Livekit__Pin
 int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint32_t id,
                     int64_t now_ms)
 {
-    free(p->offer_sdp);
-    p->offer_sdp = util_strdup(sdp ? sdp : "");
-    p->offer_id = id;
+    if (!sdp)
+        sdp = "";
     if (!rm->ops->answer) {
-        LOGD("signal", "offer kept", "sid=%s id=%u bytes=%zu", p->sid, id, strlen(p->offer_sdp));
+        LOGD("signal", "offer ignored: no data plane", "sid=%s id=%u", p->sid, id);
         return 0;
     }
     const char *why = "invalid offer";
-    char *answer = rm->ops->answer(rm->ops_ctx, p, p->offer_sdp, strlen(p->offer_sdp), &why);
+    char *answer = rm->ops->answer(rm->ops_ctx, p, sdp, strlen(sdp), &why);
     if (!answer) {
         LOGW("signal", "offer refused", "sid=%s reason=\"%s\"", p->sid, why);
         rm_participant_remove(rm, p, LIVEKIT__DISCONNECT_REASON__JOIN_FAILURE, now_ms);

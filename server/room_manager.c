@@ -49,7 +49,6 @@ static void participant_free(struct participant *p)
     free(p->metadata);
     kv_free(&p->attributes);
     free(p->capabilities);
-    free(p->offer_sdp);
     rm_data_queue_free(&p->pending);
     free(p);
 }

@@ -84,8 +84,6 @@ struct participant {
     int disconnect_reason;
     struct room *room;
     void *sink;
-    char *offer_sdp;          /* latest SDP offer, kept for the data plane */
-    uint32_t offer_id;
     /* data plane */
     void *peer;               /* transport session, owned by the server glue */
     bool reliable_open, lossy_open;

@@ -21,6 +21,10 @@
  * consumes at least one record, and a datagram holds at most a few hundred. */
 #define PUMP_MAX_ROUNDS 1024
 
+/* One decrypted record at a time for every session: the server is single-
+ * threaded and a session's on_data never leads to another session reading. */
+static unsigned char dtls_rbuf[MBEDTLS_SSL_IN_CONTENT_LEN];
+
 struct dtls {
     mbedtls_ssl_config conf;
     mbedtls_ssl_context ssl;
@@ -39,7 +43,6 @@ struct dtls {
     int64_t timer_fin;
     const uint8_t *in;   /* the datagram being fed, NULL once consumed */
     size_t in_len;
-    unsigned char rbuf[MBEDTLS_SSL_IN_CONTENT_LEN]; /* one decrypted record */
 };
 
 static const int suites[] = {
@@ -314,7 +317,7 @@ static int step(struct dtls *d)
     if (d->state == DTLS_HANDSHAKING)
         ret = mbedtls_ssl_handshake(&d->ssl);
     else
-        ret = mbedtls_ssl_read(&d->ssl, d->rbuf, sizeof d->rbuf);
+        ret = mbedtls_ssl_read(&d->ssl, dtls_rbuf, sizeof dtls_rbuf);
     d->in_mbedtls = false;
     return ret;
 }
@@ -332,7 +335,7 @@ static void pump(struct dtls *d)
         }
         if (!handshaking && ret > 0) {
             if (d->cb.on_data)
-                d->cb.on_data(d->ctx, d->rbuf, (size_t)ret);
+                d->cb.on_data(d->ctx, dtls_rbuf, (size_t)ret);
             continue;
         }
         if (ret == 0 || ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
