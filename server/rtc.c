@@ -16,6 +16,9 @@
 #include "transport/stun.h"
 
 #define TICK_MS 10
+/* Peers' own timers (DTLS retransmission from 1 s, consent 30 s) need no
+ * finer grain than this; usrsctp's timers run every TICK_MS. */
+#define PEER_TICK_EVERY 10
 #define MAX_CANDIDATES 8
 #define MAX_MESSAGE_SIZE 262144
 #define CONSENT_TIMEOUT_MS 30000
@@ -45,6 +48,7 @@ struct rtc {
     struct hmap by_ufrag, by_addr;
     struct rtc_peer *peers;
     uint64_t dropped_unknown;
+    unsigned ticks;
 };
 
 /* ---------- routing tables ---------- */
@@ -280,9 +284,10 @@ static void on_timer(uv_timer_t *t)
     struct rtc *r = t->data;
     uint64_t now = util_now_ms();
     sctp_tick(now);
-    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
-        if (!rp->dead)
-            peer_tick(rp->peer, now);
+    if (++r->ticks % PEER_TICK_EVERY == 0)
+        for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
+            if (!rp->dead)
+                peer_tick(rp->peer, now);
     reap(r);
 }
 
