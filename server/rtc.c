@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "server/room_manager.h"
+#include "server/udp_out.h"
 #include "transport/cert.h"
 #include "transport/dep_usrsctp.h"
 #include "transport/peer.h"
@@ -41,6 +42,7 @@ struct rtc {
     struct rm *rm;
     uv_udp_t udp;
     uv_timer_t timer;
+    struct udp_out *out;
     struct cert *cert;
     char ips[MAX_CANDIDATES][INET6_ADDRSTRLEN];
     struct sdp_candidate cands[MAX_CANDIDATES];
@@ -115,10 +117,7 @@ static void route_ufrag(struct rtc_peer *rp)
 static void cb_send(void *ctx, const struct sockaddr *to, const uint8_t *data, size_t len)
 {
     struct rtc_peer *rp = ctx;
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    int r = uv_udp_try_send(&rp->rtc->udp, &b, 1, to);
-    if (r < 0)
-        LOGD("rtc", "udp send failed", "err=\"%s\" bytes=%zu", uv_strerror(r), len);
+    udp_out_send(rp->rtc->out, to, data, len);
 }
 
 static void cb_address(void *ctx, const struct sockaddr *addr)
@@ -348,6 +347,7 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
     r->udp.data = r;
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
+    r->out = udp_out_new(loop, &r->udp);
     if (cert_new(&r->cert, util_wall_ms() / 1000) < 0) {
         LOGE("rtc", "cannot create the DTLS certificate", NULL);
         return DC_EIO;
@@ -387,6 +387,7 @@ void rtc_stop(struct rtc *r)
         return;
     /* Peers closed by now go while the socket still sends their close_notify. */
     reap(r);
+    udp_out_close(r->out);
     if (!uv_is_closing((uv_handle_t *)&r->udp))
         uv_close((uv_handle_t *)&r->udp, NULL);
     if (!uv_is_closing((uv_handle_t *)&r->timer))
@@ -400,6 +401,7 @@ void rtc_free(struct rtc *r)
     for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
         rp->dead = true;
     reap(r);
+    udp_out_free(r->out);
     if (dep_usrsctp_shutdown(2000) < 0)
         LOGW("rtc", "usrsctp did not finish in time", NULL);
     hmap_free(&r->by_ufrag);

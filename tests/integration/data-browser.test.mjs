@@ -32,6 +32,8 @@ const RTC_NODE_KIND_LOSSY = 0;
 const RTC_NODE_KIND_RELIABLE = 1;
 
 const b64 = (buf) => Buffer.from(buf).toString('base64');
+// The rtc-node agent reports every payload's sha256 (and its bytes only up to 4 KiB).
+const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
 /** Runs fn(browser) with a fresh Chromium; on failure adds every tab's state and console. */
 async function withBrowser(fn) {
@@ -283,13 +285,13 @@ test('browser and rtc-node exchange reliable and lossy data both ways', { timeou
       const deadline = Date.now() + DATA_MS;
       await agent.waitFor(() => agent.data((e) => e.topic === 'web-r').length >= 3 && agent.data((e) => e.topic === 'web-l').length >= 2,
         Math.max(1, deadline - Date.now()), 'rtc-node to receive 3 reliable + 2 lossy').catch((err) => {
-        err.message = `${err.message}\nrtc-node data so far: ${JSON.stringify(agent.data().map((e) => ({ topic: e.topic, kind: e.kind, identity: e.identity, len: Buffer.from(e.data, 'base64').length })))}`;
+        err.message = `${err.message}\nrtc-node data so far: ${JSON.stringify(agent.data().map((e) => ({ topic: e.topic, kind: e.kind, identity: e.identity, len: e.size })))}`;
         throw err;
       });
       const nodeR = agent.data((e) => e.topic === 'web-r');
       const nodeL = agent.data((e) => e.topic === 'web-l');
-      assert.deepEqual(nodeR.map((e) => e.data), toNode.reliable.map(b64), 'rtc-node reliable bytes, in order');
-      assert.deepEqual(new Set(nodeL.map((e) => e.data)), new Set(toNode.lossy.map(b64)), 'rtc-node lossy bytes');
+      assert.deepEqual(nodeR.map((e) => e.sha256), toNode.reliable.map(sha256), 'rtc-node reliable bytes, in order');
+      assert.deepEqual(new Set(nodeL.map((e) => e.sha256)), new Set(toNode.lossy.map(sha256)), 'rtc-node lossy bytes');
       for (const e of [...nodeR, ...nodeL]) assert.equal(e.identity, web.identity, 'sender identity at rtc-node');
       // rtc-node reports its FFI enum, not the protocol's
       for (const e of nodeR) assert.equal(e.kind, RTC_NODE_KIND_RELIABLE, 'kind of a reliable packet at rtc-node');
