@@ -7,6 +7,8 @@
 #include "common/log.h"
 #include "server/room_manager.h"
 
+#include <jansson.h>
+
 static void send_request_response(struct rm *rm, struct participant *p, uint32_t request_id,
                                   int reason, const char *message,
                                   Livekit__UpdateParticipantMetadata *req)
@@ -159,6 +161,24 @@ int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint3
     return 0;
 }
 
+/* Client candidates are accepted and checked for shape only: an ICE-lite
+ * server learns the client's addresses from its connectivity checks. */
+static void on_trickle(struct rm *rm, struct participant *p, const Livekit__TrickleRequest *t)
+{
+    json_error_t err;
+    json_t *c = t->candidateinit ? json_loads(t->candidateinit, 0, &err) : NULL;
+    const char *cand = json_string_value(json_object_get(c, "candidate"));
+    if (!cand) {
+        rm->stats.trickle_malformed++;
+        LOGD("signal", "malformed trickle ignored", "sid=%s", p->sid);
+    } else {
+        rm->stats.trickle_accepted++;
+        LOGD("signal", "trickle accepted", "sid=%s target=%d final=%d", p->sid, t->target,
+             t->final);
+    }
+    json_decref(c);
+}
+
 void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data, size_t len,
                        int64_t now_ms)
 {
@@ -185,6 +205,10 @@ void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data
     case LIVEKIT__SIGNAL_REQUEST__MESSAGE_OFFER:
         if (req->offer)
             rm_handle_offer(rm, p, req->offer->sdp, req->offer->id, now_ms);
+        break;
+    case LIVEKIT__SIGNAL_REQUEST__MESSAGE_TRICKLE:
+        if (req->trickle)
+            on_trickle(rm, p, req->trickle);
         break;
     default:
         LOGD("signal", "signal request ignored", "sid=%s case=%d", p->sid, req->message_case);

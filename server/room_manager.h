@@ -99,6 +99,7 @@ struct rm_stats {
     uint64_t drop_no_permission, drop_malformed, drop_duplicate, drop_too_large;
     uint64_t drop_backpressure, drop_not_open, drop_queue_full, drop_metrics;
     uint64_t queued, queued_backpressure;
+    uint64_t trickle_accepted, trickle_malformed;
 };
 
 struct room {

@@ -238,6 +238,24 @@ static void test_ping(void **state)
     assert_false(f->s[0].closed);
 }
 
+static void test_trickle(void **state)
+{
+    struct fixture *f = *state;
+    struct participant *a = rm_join(f->rm, ticket("r", "alice", false, false), &f->s[0], 1000);
+    Livekit__TrickleRequest t = LIVEKIT__TRICKLE_REQUEST__INIT;
+    t.candidateinit = "{\"candidate\":\"candidate:1 1 udp 2122260223 10.0.0.2 5000 typ host\","
+                      "\"sdpMid\":\"0\",\"sdpMLineIndex\":0}";
+    Livekit__SignalRequest req = LIVEKIT__SIGNAL_REQUEST__INIT;
+    req.message_case = LIVEKIT__SIGNAL_REQUEST__MESSAGE_TRICKLE;
+    req.trickle = &t;
+    send_req(f->rm, a, &req);
+    t.candidateinit = "{not json";
+    send_req(f->rm, a, &req);
+    assert_int_equal(f->rm->stats.trickle_accepted, 1);
+    assert_int_equal(f->rm->stats.trickle_malformed, 1);
+    assert_false(f->s[0].closed);
+}
+
 static void test_leave_and_duplicate(void **state)
 {
     struct fixture *f = *state;
@@ -329,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_join_and_hidden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trickle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_close, setup, teardown),
