@@ -68,9 +68,17 @@ void dep_mbedtls_dbg(void *ctx, int level, const char *file, int line, const cha
     LOGD("mbedtls", "trace", "level=%d src=%s:%d text=\"%.*s\"", level, file, line, (int)n, msg);
 }
 
+static int debug_level;
+
 void dep_mbedtls_set_debug(int level)
 {
+    debug_level = level;
     mbedtls_debug_set_threshold(level);
+}
+
+int dep_mbedtls_debug_level(void)
+{
+    return debug_level;
 }
 
 const char *dep_mbedtls_strerror(int ret, char *buf, size_t cap)

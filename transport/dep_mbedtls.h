@@ -25,6 +25,9 @@ void dep_mbedtls_dbg(void *ctx, int level, const char *file, int line, const cha
  * from sessions configured with dep_mbedtls_dbg and only when the dcsfu log
  * level is debug are printed. */
 void dep_mbedtls_set_debug(int level);
+/* The level last set (0: tracing off; sessions then install no trace hook,
+ * which spares mbedTLS formatting work on every record). */
+int dep_mbedtls_debug_level(void);
 
 /* Writes mbedTLS's text for `ret` (e.g. "SSL - The peer notified us that the
  * connection is going to be closed") into `buf`; returns buf. */

@@ -150,7 +150,8 @@ static int configure(struct dtls *d, const struct cert *local)
     mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_rng(c, dep_mbedtls_rng, NULL);
-    mbedtls_ssl_conf_dbg(c, dep_mbedtls_dbg, NULL);
+    if (dep_mbedtls_debug_level() > 0)
+        mbedtls_ssl_conf_dbg(c, dep_mbedtls_dbg, NULL);
     mbedtls_ssl_conf_ciphersuites(c, suites);
     mbedtls_ssl_conf_curves(c, curves);
     mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
