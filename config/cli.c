@@ -57,6 +57,8 @@ static const struct opt opts[] = {
 void config_usage(FILE *f)
 {
     fputs("Usage: dcsfu [flags]\n"
+          "       dcsfu generate-keys\n"
+          "       dcsfu create-join-token --room ROOM --identity ID [flags]\n"
           "\n"
           "A LiveKit-compatible SFU for WebRTC data channels.  Configuration comes from\n"
           "livekit.yaml (see livekit.yaml.example), then these flags.\n"
@@ -95,9 +97,32 @@ static int bad_arg(char *err, size_t errlen, const char *what, const char *arg)
     return config_fail(err, errlen, "%s %s (see --help)", what, q);
 }
 
+static const struct config_flag *find_extra(const struct config_extra *x, const char *name, size_t len)
+{
+    for (size_t i = 0; x && i < x->n_flags; i++)
+        if (strlen(x->flags[i].name) == len && !strncmp(x->flags[i].name, name, len))
+            return &x->flags[i];
+    return NULL;
+}
+
+/* Hands one caller-owned flag to x->on_flag; advances *i past its value. */
+static int take_extra(const struct config_extra *x, const struct config_flag *f, const char *a,
+                      const char *eq, int argc, char **argv, int *i, char *err, size_t errlen)
+{
+    const char *val = eq ? eq + 1 : NULL;
+    if (!f->takes_value && val)
+        return bad_arg(err, errlen, "flag takes no value:", a);
+    if (f->takes_value && !val) {
+        if (*i + 1 >= argc)
+            return config_fail(err, errlen, "flag --%s needs a value (see --help)", f->name);
+        val = argv[++*i];
+    }
+    return x->on_flag(x->ctx, f, val, err, errlen);
+}
+
 /* Returns 0, 1 when --help/--version ends parsing, or DC_ECONFIG. */
-static int parse_args(int argc, char **argv, struct cli *o, enum config_action *action, char *err,
-                      size_t errlen)
+static int parse_args(int argc, char **argv, const struct config_extra *x, struct cli *o,
+                      enum config_action *action, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -105,7 +130,15 @@ static int parse_args(int argc, char **argv, struct cli *o, enum config_action *
             return bad_arg(err, errlen, "unexpected argument", a);
         const char *name = a + (a[1] == '-' ? 2 : 1);
         const char *eq = strchr(name, '=');
-        const struct opt *opt = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct config_flag *xf = find_extra(x, name, nlen);
+        if (xf) {
+            int rc = take_extra(x, xf, a, eq, argc, argv, &i, err, errlen);
+            if (rc)
+                return rc;
+            continue;
+        }
+        const struct opt *opt = find_opt(name, nlen);
         if (!opt)
             return bad_arg(err, errlen, "unknown flag", a);
         if (opt->kind == O_HELP || opt->kind == O_VERSION) {
@@ -351,6 +384,12 @@ static int validate(struct config *c, char *err, size_t errlen)
 int config_setup(struct config *c, int argc, char **argv, enum config_action *action, char *err,
                  size_t errlen)
 {
+    return config_setup_with(c, argc, argv, NULL, action, err, errlen);
+}
+
+int config_setup_with(struct config *c, int argc, char **argv, const struct config_extra *extra,
+                      enum config_action *action, char *err, size_t errlen)
+{
     enum config_action dummy;
     if (!action)
         action = &dummy;
@@ -360,7 +399,7 @@ int config_setup(struct config *c, int argc, char **argv, enum config_action *ac
     config_defaults(c);
     struct cli o = {.dev = -1};
     o.bind = util_calloc(argc > 0 ? (size_t)argc : 1, sizeof *o.bind);
-    int rc = parse_args(argc, argv, &o, action, err, errlen);
+    int rc = parse_args(argc, argv, extra, &o, action, err, errlen);
     if (rc == 1) {
         free(o.bind);
         return 0;

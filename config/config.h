@@ -96,6 +96,30 @@ int config_apply_yaml(struct config *c, const char *text, size_t len, const char
 int config_setup(struct config *c, int argc, char **argv, enum config_action *action, char *err,
                  size_t errlen);
 
+/* Flags that belong to the caller (a subcommand's own flags) rather than to
+ * the configuration.  config_setup_with hands each occurrence, in command-line
+ * order, to on_flag with its value (`--name value` or `--name=value`; NULL for
+ * a flag declared without a value).  on_flag returns 0, or DC_ECONFIG with a
+ * message in err, which config_setup_with then returns.  A name here shadows a
+ * configuration flag of the same name. */
+struct config_flag {
+    const char *name;
+    bool takes_value;
+};
+struct config_extra {
+    const struct config_flag *flags;
+    size_t n_flags;
+    int (*on_flag)(void *ctx, const struct config_flag *flag, const char *value, char *err,
+                   size_t errlen);
+    void *ctx;
+};
+
+/* config_setup that also accepts the flags in `extra` (NULL: none, the same
+ * as config_setup).  argv[0] is skipped as always, so a subcommand passes
+ * its own argv (argv[0] = the subcommand's name). */
+int config_setup_with(struct config *c, int argc, char **argv, const struct config_extra *extra,
+                      enum config_action *action, char *err, size_t errlen);
+
 /* The secret for api_key, or NULL if unknown (or api_key is NULL). */
 const char *config_secret_for(const struct config *c, const char *api_key);
 

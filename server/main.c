@@ -1,4 +1,5 @@
-/* main.c: start-up, signals and shutdown of the dcsfu daemon.
+/* main.c: start-up, signals and shutdown of the dcsfu daemon, or one of the
+ * operator subcommands (server/cli_tools.h) when argv[1] names one.
  * Exit status: 0 after a clean stop, 2 on a usage or configuration error,
  * 1 when the server cannot run (e.g. a port is taken). */
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "config/config.h"
+#include "server/cli_tools.h"
 #include "server/server.h"
 
 struct daemon {
@@ -54,6 +56,8 @@ static int run(struct config *cfg)
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && cli_tools_is_command(argv[1]))
+        return cli_tools_run(argc - 1, argv + 1, stdout, stderr);
     struct config cfg;
     enum config_action action = CONFIG_RUN;
     char err[512] = "";
@@ -65,6 +69,8 @@ int main(int argc, char **argv)
     int rc = 0;
     if (action == CONFIG_HELP) {
         config_usage(stdout);
+        fputs("\n", stdout);
+        cli_tools_usage(stdout);
     } else if (action == CONFIG_VERSION) {
         printf("dcsfu %s (LiveKit protocol %d)\n", DCSFU_VERSION, DCSFU_LIVEKIT_PROTOCOL);
     } else {
