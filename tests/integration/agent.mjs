@@ -1,8 +1,9 @@
 // Drives @livekit/rtc-node Rooms in child processes (fixtures/rtc-node-agent.mjs) for the
 // data-plane tests.
 //
-// startAgent(srv, {identity, room, grant, name, metadata, connect}) spawns one agent and, unless
-// connect is false, waits until its Room is connected. The handle:
+// startAgent(srv, {identity, room, grant, name, metadata, connect, token}) spawns one agent and,
+// unless connect is false, waits until its Room is connected; `token` replaces the one made from
+// the other fields. The handle:
 //   events                 every JSON event the agent printed, in order
 //   next(pred, ms, what)   the first event not yet taken that matches pred (a function, or an
 //                          event name); rejects on timeout or as soon as the process exits
@@ -46,9 +47,9 @@ function eventName(e) {
 }
 
 export async function startAgent(srv, {
-  identity, room, grant, name, metadata, attributes, connect = true, connectMs = 20000,
+  identity, room, grant, name, metadata, attributes, connect = true, connectMs = 20000, token: given,
 } = {}) {
-  const token = await makeToken({ identity, room, grant, name, metadata, attributes });
+  const token = given ?? await makeToken({ identity, room, grant, name, metadata, attributes });
   const child = spawn(process.execPath, [AGENT], {
     cwd: REPO_ROOT,
     env: { ...process.env, LK_URL: srv.wsUrl, LK_TOKEN: token, RUST_BACKTRACE: '1' },
