@@ -176,6 +176,8 @@ static void handle_rtc(struct rm *rm, const struct http_request *q, bool v1, boo
     int st = join_validate(rm, q, v1, now_ms, &t, why, sizeof why);
     if (st) {
         LOGI("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
+        if (!validate)
+            rm_stats_join_refused(&rm->stats, st);
         respond_text(out, st, validate ? CORS : NULL, why, validate);
         return;
     }

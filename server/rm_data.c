@@ -57,8 +57,8 @@ static int deliver(struct rm *rm, struct participant *to, int kind, const uint8_
 {
     int r = rm->ops->send_data ? rm->ops->send_data(to, kind, data, len) : DC_ECLOSED;
     if (r == 0) {
-        rm->stats.data_out++;
-        rm->stats.bytes_out += len;
+        rm->stats.data_out[kind == KIND_LOSSY]++;
+        rm->stats.bytes_out[kind == KIND_LOSSY] += len;
     }
     return r;
 }
@@ -194,8 +194,8 @@ void rm_data_received(struct rm *rm, struct participant *from, int kind, const u
                       size_t len)
 {
     struct rm_stats *st = &rm->stats;
-    st->data_in++;
-    st->bytes_in += len;
+    st->data_in[kind == KIND_LOSSY]++;
+    st->bytes_in[kind == KIND_LOSSY] += len;
     if (!from->perm.can_publish_data) {
         st->drop_no_permission++;
         return;

@@ -191,7 +191,9 @@ struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, in
         return NULL;
     }
     const char *why = NULL;
-    if (rm_join_check(rm, t->room_name, t->claims.identity, &why) != 0) {
+    int st = rm_join_check(rm, t->room_name, t->claims.identity, &why);
+    if (st != 0) {
+        rm_stats_join_refused(&rm->stats, st);
         LOGW("room", "join refused", "room=%s reason=\"%s\"", t->room_name, why);
         join_ticket_free(t);
         return NULL;
@@ -212,6 +214,7 @@ struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, in
     t->req->publisher_offer = NULL;
     p->sink = sink;
     room_attach(r, p);
+    rm->stats.joins++;
     LOGI("room", "participant joined", "room=%s identity=%s sid=%s", r->name, p->identity, p->sid);
     send_join_response(rm, p);
     rm_broadcast_participant(rm, p, false);

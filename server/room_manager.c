@@ -263,3 +263,34 @@ void rm_free(struct rm *rm)
     free(rm->rooms);
     free(rm);
 }
+
+void rm_stats_join_refused(struct rm_stats *st, int status)
+{
+    size_t last = RM_JOIN_STATUSES - 1;
+    for (size_t i = 0; i < last; i++) {
+        if (st->join_refused[i].status == status || st->join_refused[i].n == 0) {
+            st->join_refused[i].status = status;
+            st->join_refused[i].n++;
+            return;
+        }
+    }
+    st->join_refused[last].status = 0;
+    st->join_refused[last].n++;
+}
+
+size_t rm_queued_now(const struct rm *rm)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rm->n_rooms; i++)
+        for (size_t j = 0; j < rm->rooms[i]->n_parts; j++)
+            n += rm->rooms[i]->parts[j]->pending.n;
+    return n;
+}
+
+size_t rm_participant_count(const struct rm *rm)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rm->n_rooms; i++)
+        n += rm->rooms[i]->n_parts;
+    return n;
+}

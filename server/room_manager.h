@@ -94,13 +94,21 @@ struct participant {
 
 #define RM_NONCE_RING 128
 
+/* Data counters are indexed by kind (0 reliable, 1 lossy). */
+#define RM_JOIN_STATUSES 8
 struct rm_stats {
-    uint64_t data_in, data_out, bytes_in, bytes_out;
+    uint64_t data_in[2], data_out[2], bytes_in[2], bytes_out[2];
     uint64_t drop_no_permission, drop_malformed, drop_duplicate, drop_too_large;
     uint64_t drop_backpressure, drop_not_open, drop_queue_full, drop_metrics;
     uint64_t queued, queued_backpressure;
     uint64_t trickle_accepted, trickle_malformed;
+    uint64_t joins;                      /* participants that joined */
+    /* Joins refused before the upgrade, by HTTP status (status 0: other). */
+    struct { int status; uint64_t n; } join_refused[RM_JOIN_STATUSES];
 };
+
+/* Counts a join refused with HTTP `status`. */
+void rm_stats_join_refused(struct rm_stats *st, int status);
 
 struct room {
     char sid[UTIL_SID_MAX];
@@ -125,6 +133,9 @@ struct rm {
 
 struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void *ops_ctx);
 void rm_free(struct rm *rm);
+/* Reliable messages currently queued for all receivers. */
+size_t rm_queued_now(const struct rm *rm);
+size_t rm_participant_count(const struct rm *rm);
 
 /* ---- signaling connections ---- */
 /* Checks that a join into `room_name` can go ahead (room exists or may be

@@ -49,9 +49,16 @@ struct rtc {
     size_t n_cands;
     struct hmap by_ufrag, by_addr;
     struct rtc_peer *peers;
-    uint64_t dropped_unknown;
+    uint64_t dropped_unknown, peers_connected;
+    uint64_t peer_failed[RTC_PEER_FAILURES];
+    struct sctp_stats sctp_gone;  /* counters of freed peers */
+    struct metrics_hist fanout;
     unsigned ticks;
 };
+
+/* Fan-out latency buckets, in seconds: 10 us to 100 ms. */
+static const double fanout_bounds[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+                                       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1};
 
 /* ---------- routing tables ---------- */
 
@@ -130,6 +137,7 @@ static void cb_address(void *ctx, const struct sockaddr *addr)
 static void cb_connected(void *ctx)
 {
     struct rtc_peer *rp = ctx;
+    rp->rtc->peers_connected++;
     if (rp->part)
         rm_participant_active(rp->rtc->rm, rp->part);
 }
@@ -144,8 +152,11 @@ static void cb_channel(void *ctx, int kind, bool open)
 static void cb_message(void *ctx, int kind, const uint8_t *data, size_t len)
 {
     struct rtc_peer *rp = ctx;
-    if (rp->part)
-        rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
+    if (!rp->part)
+        return;
+    uint64_t t0 = uv_hrtime();
+    rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
+    metrics_hist_observe(&rp->rtc->fanout, (double)(uv_hrtime() - t0) / 1e9);
 }
 
 static void cb_writable(void *ctx)
@@ -158,6 +169,8 @@ static void cb_writable(void *ctx)
 static void cb_failed(void *ctx, enum peer_failure why)
 {
     struct rtc_peer *rp = ctx;
+    if ((unsigned)why < RTC_PEER_FAILURES)
+        rp->rtc->peer_failed[why]++;
     if (!rp->part)
         return;
     static const int reasons[] = {
@@ -264,12 +277,29 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
     peer_on_datagram(rp->peer, util_now_ms(), from, (const uint8_t *)buf->base, (size_t)n);
 }
 
+static void sctp_stats_add(struct sctp_stats *sum, const struct sctp_stats *st)
+{
+    sum->msgs_in += st->msgs_in;
+    sum->bytes_in += st->bytes_in;
+    sum->msgs_out += st->msgs_out;
+    sum->bytes_out += st->bytes_out;
+    sum->drop_in_too_big += st->drop_in_too_big;
+    sum->drop_out_too_big += st->drop_out_too_big;
+    sum->drop_in_no_channel += st->drop_in_no_channel;
+    sum->drop_in_bad += st->drop_in_bad;
+    sum->send_eagain += st->send_eagain;
+    sum->abandoned += st->abandoned;
+}
+
 static void reap(struct rtc *r)
 {
     for (struct rtc_peer **pp = &r->peers; *pp;) {
         struct rtc_peer *rp = *pp;
         if (rp->dead) {
             *pp = rp->next;
+            struct sctp_stats st;
+            peer_sctp_stats(rp->peer, &st);
+            sctp_stats_add(&r->sctp_gone, &st);
             peer_free(rp->peer);
             free(rp);
         } else {
@@ -348,6 +378,7 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
     r->out = udp_out_new(loop, &r->udp);
+    metrics_hist_init(&r->fanout, fanout_bounds, sizeof fanout_bounds / sizeof fanout_bounds[0]);
     if (cert_new(&r->cert, util_wall_ms() / 1000) < 0) {
         LOGE("rtc", "cannot create the DTLS certificate", NULL);
         return DC_EIO;
@@ -374,6 +405,27 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
         LOGI("rtc", "candidate", "ip=%s port=%u", r->cands[i].ip, r->cands[i].port);
     uv_timer_start(&r->timer, on_timer, TICK_MS, TICK_MS);
     return 0;
+}
+
+void rtc_stats(const struct rtc *r, struct rtc_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->dropped_unknown = r->dropped_unknown;
+    out->udp_out_dropped = udp_out_dropped(r->out);
+    out->peers_connected = r->peers_connected;
+    memcpy(out->peer_failed, r->peer_failed, sizeof out->peer_failed);
+    out->sctp = r->sctp_gone;
+    for (const struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
+        struct sctp_stats st;
+        peer_sctp_stats(rp->peer, &st);
+        sctp_stats_add(&out->sctp, &st);
+        out->peers += !rp->dead;
+    }
+}
+
+const struct metrics_hist *rtc_fanout_hist(const struct rtc *r)
+{
+    return &r->fanout;
 }
 
 void rtc_set_rm(struct rtc *r, struct rm *rm)

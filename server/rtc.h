@@ -12,15 +12,32 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "server/metrics.h"
+#include "transport/sctp.h"
 
 struct rm;
 struct participant;
 struct rtc;
 
+#define RTC_PEER_FAILURES 5  /* enum peer_failure values are below this */
+
+struct rtc_stats {
+    uint64_t dropped_unknown;     /* datagrams from addresses no peer owns */
+    uint64_t udp_out_dropped;     /* datagrams the kernel refused to send */
+    uint64_t peers_connected;     /* peer connections that came up */
+    uint64_t peer_failed[RTC_PEER_FAILURES]; /* by enum peer_failure */
+    size_t peers;                 /* peer connections open now */
+    struct sctp_stats sctp;       /* summed over every association, past and present */
+};
+
 int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg);
 void rtc_set_rm(struct rtc *r, struct rm *rm);
 void rtc_stop(struct rtc *r);
 void rtc_free(struct rtc *r);
+void rtc_stats(const struct rtc *r, struct rtc_stats *out);
+/* Seconds from a DataPacket's arrival to the end of its fan-out (the room
+ * manager's rm_data_received), measured here with a monotonic clock. */
+const struct metrics_hist *rtc_fanout_hist(const struct rtc *r);
 
 /* Room manager hooks (struct rm_sink_ops). */
 char *rtc_answer(void *ctx, struct participant *p, const char *offer, size_t len, const char **why);

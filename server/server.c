@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "server/front.h"
+#include "server/metrics_http.h"
 #include "server/room_manager.h"
 #include "server/rtc.h"
 #include "signaling/http.h"
@@ -37,6 +38,7 @@ struct server {
     struct config *cfg;
     struct rm *rm;
     struct rtc *rtc;
+    struct metrics_http *metrics;
     uv_tcp_t listeners[MAX_LISTENERS];
     size_t n_listeners;
     uv_timer_t tick;
@@ -376,6 +378,8 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
             r = listen_on(s, cfg->bind_addresses[i], cfg->port);
     }
     if (r == 0)
+        r = metrics_http_start(&s->metrics, loop, cfg, s->rm, s->rtc);
+    if (r == 0)
         uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
     return r;
 }
@@ -389,6 +393,7 @@ void server_stop(struct server *s)
             uv_close((uv_handle_t *)&s->listeners[i], NULL);
     if (!uv_is_closing((uv_handle_t *)&s->tick))
         uv_close((uv_handle_t *)&s->tick, NULL);
+    metrics_http_stop(s->metrics);
     rm_shutdown(s->rm, util_wall_ms());
     rtc_stop(s->rtc);
     for (struct conn *c = s->conns; c; c = c->next)
@@ -400,6 +405,7 @@ void server_free(struct server *s)
 {
     if (!s)
         return;
+    metrics_http_free(s->metrics);
     rm_free(s->rm);
     rtc_free(s->rtc);
     free(s);

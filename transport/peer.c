@@ -204,6 +204,13 @@ void peer_free(struct peer *p)
     free(p);
 }
 
+void peer_sctp_stats(const struct peer *p, struct sctp_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (p->sctp)
+        sctp_assoc_stats(p->sctp, out);
+}
+
 void peer_close(struct peer *p)
 {
     /* The close_notify goes out from peer_free, outside any callback. */

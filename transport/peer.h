@@ -19,6 +19,7 @@
 
 #include "transport/cert.h"
 #include "transport/sdp.h"
+#include "transport/sctp.h"
 
 enum { PEER_RELIABLE = 0, PEER_LOSSY = 1 };
 
@@ -65,6 +66,8 @@ void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *fr
 int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len);
 /* Timers: DTLS retransmission, consent.  Returns the next time it wants a call. */
 uint64_t peer_tick(struct peer *p, uint64_t now_ms);
+/* Counters of the peer's SCTP association (all zero before it exists). */
+void peer_sctp_stats(const struct peer *p, struct sctp_stats *out);
 /* Ends the connection politely (DTLS close_notify); no callbacks afterwards. */
 void peer_close(struct peer *p);
 

@@ -179,6 +179,35 @@ static void test_destinations_and_dedupe(void **state)
     rm_data_received(f->rm, f->p[0], 1, buf, n);
     assert_int_equal(n_rx, 2);
     assert_int_equal(rxs[1].dp->kind, LIVEKIT__DATA_PACKET__KIND__LOSSY);
+    /* counted by kind: in per packet, out per delivery */
+    const struct rm_stats *st = &f->rm->stats;
+    assert_int_equal(st->data_in[0], 2);
+    assert_int_equal(st->data_in[1], 1);
+    assert_int_equal(st->bytes_in[0], 2 * n);
+    assert_int_equal(st->bytes_in[1], n);
+    assert_int_equal(st->data_out[0], 1);
+    assert_int_equal(st->data_out[1], 1);
+    assert_true(st->bytes_out[1] > 0);
+}
+
+static void test_join_refused_counted(void **state)
+{
+    struct fixture *f = *state;
+    struct rm_stats *st = &f->rm->stats;
+    rm_stats_join_refused(st, 401);
+    rm_stats_join_refused(st, 404);
+    rm_stats_join_refused(st, 401);
+    assert_int_equal(st->join_refused[0].status, 401);
+    assert_int_equal(st->join_refused[0].n, 2);
+    assert_int_equal(st->join_refused[1].status, 404);
+    assert_int_equal(st->join_refused[1].n, 1);
+    /* more distinct statuses than slots: the last slot counts them as "other" */
+    for (int s = 500; s < 500 + RM_JOIN_STATUSES; s++)
+        rm_stats_join_refused(st, s);
+    assert_int_equal(st->join_refused[RM_JOIN_STATUSES - 1].status, 0);
+    assert_int_equal(st->join_refused[RM_JOIN_STATUSES - 1].n, 3);
+    assert_int_equal(rm_queued_now(f->rm), 0);
+    assert_int_equal(rm_participant_count(f->rm), 3);
 }
 
 static void test_permission_and_garbage(void **state)
@@ -303,6 +332,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_send_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reliable_backpressure_queues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_refused_counted, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

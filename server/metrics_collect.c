@@ -1,0 +1,167 @@
+/* metrics_collect.c: the scrape text, gathered from the room manager's and
+ * the data plane's counters into a fresh registry (server/metrics.h).
+ * LiveKit's metric names where LiveKit has the metric, dcsfu_ otherwise. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "server/metrics.h"
+#include "server/metrics_http.h"
+#include "server/room_manager.h"
+#include "server/rtc.h"
+#include "transport/peer.h"
+
+static const char *const kinds[2] = {"reliable", "lossy"};
+
+static void family(struct metrics *m, const char *name, enum metric_type t, const char *help)
+{
+    metrics_family(m, name, help, t);
+}
+
+static void one(struct metrics *m, const char *name, enum metric_type t, const char *help,
+                double v)
+{
+    metrics_family(m, name, help, t);
+    metrics_sample(m, NULL, 0, v);
+}
+
+static void labeled(struct metrics *m, const char *label, const char *value, double v)
+{
+    const char *l[2] = {label, value};
+    metrics_sample(m, l, 1, v);
+}
+
+static void by_kind(struct metrics *m, const char *name, const char *help, const uint64_t v[2])
+{
+    family(m, name, METRIC_COUNTER, help);
+    for (int k = 0; k < 2; k++)
+        labeled(m, "kind", kinds[k], (double)v[k]);
+}
+
+static void collect_livekit(struct metrics *m, const struct rm *rm, const struct rtc_stats *rs)
+{
+    const struct rm_stats *st = &rm->stats;
+    one(m, "livekit_room_total", METRIC_GAUGE, "Rooms open on this node.", (double)rm->n_rooms);
+    one(m, "livekit_participant_total", METRIC_GAUGE, "Participants in the rooms of this node.",
+        (double)rm_participant_count(rm));
+    family(m, "livekit_participant_join_total", METRIC_COUNTER,
+           "Join progress: signal_connected (joined), signal_failed (refused), rtc_connected.");
+    uint64_t refused = 0;
+    for (size_t i = 0; i < RM_JOIN_STATUSES; i++)
+        refused += st->join_refused[i].n;
+    labeled(m, "state", "signal_connected", (double)st->joins);
+    labeled(m, "state", "signal_failed", (double)refused);
+    labeled(m, "state", "rtc_connected", (double)rs->peers_connected);
+    const char *dirs[2] = {"incoming", "outgoing"};
+    uint64_t pk[2] = {st->data_in[0] + st->data_in[1], st->data_out[0] + st->data_out[1]};
+    uint64_t by[2] = {st->bytes_in[0] + st->bytes_in[1], st->bytes_out[0] + st->bytes_out[1]};
+    family(m, "livekit_packet_total", METRIC_COUNTER, "Data packets received and sent.");
+    for (int d = 0; d < 2; d++) {
+        const char *l[4] = {"direction", dirs[d], "transmission", "initial"};
+        metrics_sample(m, l, 2, (double)pk[d]);
+    }
+    family(m, "livekit_packet_bytes", METRIC_COUNTER, "Bytes of data packets received and sent.");
+    for (int d = 0; d < 2; d++) {
+        const char *l[4] = {"direction", dirs[d], "transmission", "initial"};
+        metrics_sample(m, l, 2, (double)by[d]);
+    }
+}
+
+static void collect_data(struct metrics *m, const struct rm *rm, const struct rtc *rtc)
+{
+    const struct rm_stats *st = &rm->stats;
+    by_kind(m, "dcsfu_data_packets_in_total", "DataPackets received from participants.",
+            st->data_in);
+    by_kind(m, "dcsfu_data_bytes_in_total", "Bytes of DataPackets received from participants.",
+            st->bytes_in);
+    by_kind(m, "dcsfu_data_packets_out_total", "DataPackets delivered to receivers.",
+            st->data_out);
+    by_kind(m, "dcsfu_data_bytes_out_total", "Bytes of DataPackets delivered to receivers.",
+            st->bytes_out);
+    family(m, "dcsfu_data_dropped_total", METRIC_COUNTER, "DataPackets dropped, by reason.");
+    const struct { const char *why; uint64_t n; } drops[] = {
+        {"too_large", st->drop_too_large},       {"no_permission", st->drop_no_permission},
+        {"backpressure", st->drop_backpressure}, {"malformed", st->drop_malformed},
+        {"duplicate", st->drop_duplicate},       {"not_open", st->drop_not_open},
+        {"queue_full", st->drop_queue_full},     {"metrics", st->drop_metrics},
+    };
+    for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++)
+        labeled(m, "reason", drops[i].why, (double)drops[i].n);
+    one(m, "dcsfu_data_queued", METRIC_GAUGE,
+        "Reliable messages waiting for a receiver's channel to open or drain.",
+        (double)rm_queued_now(rm));
+    one(m, "dcsfu_data_queued_total", METRIC_COUNTER,
+        "Reliable messages queued for a receiver (channel not open yet, or backed up).",
+        (double)st->queued);
+    one(m, "dcsfu_data_queued_backpressure_total", METRIC_COUNTER,
+        "Reliable messages queued because the receiver's SCTP buffer was full.",
+        (double)st->queued_backpressure);
+    family(m, "dcsfu_data_fanout_seconds", METRIC_HISTOGRAM,
+           "Time from a DataPacket's arrival to the end of its fan-out to every receiver.");
+    metrics_histogram(m, NULL, 0, rtc_fanout_hist(rtc));
+}
+
+static void collect_signal(struct metrics *m, const struct rm *rm)
+{
+    const struct rm_stats *st = &rm->stats;
+    family(m, "dcsfu_join_refused_total", METRIC_COUNTER,
+           "Joins refused before or at the WebSocket upgrade, by HTTP status.");
+    for (size_t i = 0; i < RM_JOIN_STATUSES; i++) {
+        if (st->join_refused[i].n == 0)
+            continue;
+        char code[16];
+        snprintf(code, sizeof code, "%d", st->join_refused[i].status);
+        labeled(m, "status", st->join_refused[i].status ? code : "other",
+                (double)st->join_refused[i].n);
+    }
+    family(m, "dcsfu_trickle_candidates_total", METRIC_COUNTER,
+           "Trickled ICE candidates from clients, by result.");
+    labeled(m, "result", "accepted", (double)st->trickle_accepted);
+    labeled(m, "result", "malformed", (double)st->trickle_malformed);
+}
+
+static void collect_rtc(struct metrics *m, const struct rtc_stats *rs)
+{
+    one(m, "dcsfu_peer_connections", METRIC_GAUGE, "Peer connections open now.",
+        (double)rs->peers);
+    family(m, "dcsfu_peer_failures_total", METRIC_COUNTER,
+           "Peer connections that ended on their own, by reason.");
+    labeled(m, "reason", "ice_consent", (double)rs->peer_failed[PEER_FAIL_CONSENT]);
+    labeled(m, "reason", "dtls", (double)rs->peer_failed[PEER_FAIL_DTLS]);
+    labeled(m, "reason", "dtls_closed", (double)rs->peer_failed[PEER_FAIL_DTLS_CLOSED]);
+    labeled(m, "reason", "sctp", (double)rs->peer_failed[PEER_FAIL_SCTP]);
+    one(m, "dcsfu_udp_unknown_source_dropped_total", METRIC_COUNTER,
+        "UDP datagrams dropped because no peer connection owns their source.",
+        (double)rs->dropped_unknown);
+    one(m, "dcsfu_udp_send_dropped_total", METRIC_COUNTER,
+        "UDP datagrams the kernel refused to send (buffer full).", (double)rs->udp_out_dropped);
+    const struct sctp_stats *s = &rs->sctp;
+    family(m, "dcsfu_sctp_messages_total", METRIC_COUNTER,
+           "SCTP user messages, by direction (all associations, past and present).");
+    labeled(m, "direction", "in", (double)s->msgs_in);
+    labeled(m, "direction", "out", (double)s->msgs_out);
+    family(m, "dcsfu_sctp_bytes_total", METRIC_COUNTER, "SCTP user message bytes, by direction.");
+    labeled(m, "direction", "in", (double)s->bytes_in);
+    labeled(m, "direction", "out", (double)s->bytes_out);
+    family(m, "dcsfu_sctp_dropped_total", METRIC_COUNTER, "SCTP messages dropped, by reason.");
+    labeled(m, "reason", "in_too_big", (double)s->drop_in_too_big);
+    labeled(m, "reason", "out_too_big", (double)s->drop_out_too_big);
+    labeled(m, "reason", "in_no_channel", (double)s->drop_in_no_channel);
+    labeled(m, "reason", "in_bad", (double)s->drop_in_bad);
+    labeled(m, "reason", "abandoned", (double)s->abandoned);
+    one(m, "dcsfu_sctp_send_eagain_total", METRIC_COUNTER,
+        "SCTP sends refused because the send buffer was full.", (double)s->send_eagain);
+}
+
+char *metrics_collect(struct rm *rm, struct rtc *rtc, size_t *len)
+{
+    struct rtc_stats rs;
+    rtc_stats(rtc, &rs);
+    struct metrics *m = metrics_new();
+    collect_livekit(m, rm, &rs);
+    collect_data(m, rm, rtc);
+    collect_signal(m, rm);
+    collect_rtc(m, &rs);
+    char *text = metrics_render(m, len);
+    metrics_free(m);
+    return text;
+}
