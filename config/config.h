@@ -68,6 +68,9 @@ struct config {
         char **urls;
         size_t n_urls;
     } webhook;
+    struct {
+        uint32_t drain_timeout; /* seconds a SIGTERM drain waits for rooms to empty, 30; 0 = none */
+    } shutdown;               /* dcsfu's own section (livekit-server waits without limit) */
     int prometheus_port;      /* 0 = off */
     char *region;             /* never NULL; "" by default */
     char *config_path;        /* file it came from, for reloads; NULL if none */
@@ -95,6 +98,13 @@ int config_apply_yaml(struct config *c, const char *text, size_t len, const char
  * On DC_ECONFIG c has been released (config_free is still safe). */
 int config_setup(struct config *c, int argc, char **argv, enum config_action *action, char *err,
                  size_t errlen);
+
+/* SIGHUP: runs config_setup(argc, argv) again into a new struct and, if that
+ * succeeds, moves its keys, key_file and logging settings into *live (which
+ * keeps every other field: ports, limits and the rest need a restart).  The
+ * `keys` array of *live is replaced, so pointers into it do not survive; the
+ * struct itself stays where it is.  On DC_ECONFIG *live is untouched. */
+int config_reload(struct config *live, int argc, char **argv, char *err, size_t errlen);
 
 /* The secret for api_key, or NULL if unknown (or api_key is NULL). */
 const char *config_secret_for(const struct config *c, const char *api_key);
