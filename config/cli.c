@@ -22,7 +22,7 @@
 #define LEVEL_UNSET (-1)
 
 struct cli {
-    const char *config, *config_body, *key_file, *keys, *region, *node_ip, *udp_port, *port;
+    const char *config, *config_body, *key_file, *keys, *region, *node_ip, *udp_port, *port, *drain;
     const char **bind;
     size_t n_bind;
     int dev; /* -1: not given */
@@ -45,6 +45,7 @@ static const struct opt opts[] = {
     {"node-ip", O_STR, offsetof(struct cli, node_ip)},
     {"udp-port", O_STR, offsetof(struct cli, udp_port)},
     {"port", O_STR, offsetof(struct cli, port)},
+    {"drain-timeout", O_STR, offsetof(struct cli, drain)},
     {"bind", O_BIND, 0},
     {"dev", O_DEV, 0},
     {"development", O_DEV, 0},
@@ -75,6 +76,8 @@ void config_usage(FILE *f)
           "  --udp-port N          WebRTC UDP port (default 7882; env UDP_PORT)\n"
           "  --node-ip IP          IP advertised to clients (env NODE_IP)\n"
           "  --region NAME         region reported to clients (env LIVEKIT_REGION)\n"
+          "  --drain-timeout SECS  how long SIGTERM waits for rooms to empty\n"
+          "                        (shutdown.drain_timeout, default 30)\n"
           "  --dev, --development  development mode: API key \"devkey\" with secret\n"
           "                        \"secret\" when no keys are set, debug logging\n"
           "  -h, --help            print this help and exit\n"
@@ -292,6 +295,12 @@ static int apply_net_opts(struct config *c, const struct cli *o, char *err, size
             return config_fail(err, errlen, "--port: expected an integer between 1 and 65535, got %s",
                                (config_quote(q, sizeof q, o->port, strlen(o->port)), q));
         c->port = (int)port;
+    }
+    if (o->drain) {
+        if (config_parse_uint(o->drain, 0, UINT32_MAX, &port))
+            return config_fail(err, errlen, "--drain-timeout: expected a number of seconds, got %s",
+                               (config_quote(q, sizeof q, o->drain, strlen(o->drain)), q));
+        c->shutdown.drain_timeout = (uint32_t)port;
     }
     for (size_t i = 0; i < o->n_bind; i++)
         if (!config_ip_valid(o->bind[i]))

@@ -32,6 +32,7 @@ void config_defaults(struct config *c)
     c->limit.max_http_header_size = 16 * 1024;
     c->logging.level = LOG_LVL_INFO;
     c->logging.json = false;
+    c->shutdown.drain_timeout = 30;
     c->prometheus_port = 0;
     c->region = util_strdup("");
 }
@@ -56,6 +57,27 @@ void config_free(struct config *c)
     free(c->region);
     free(c->config_path);
     memset(c, 0, sizeof *c);
+}
+
+int config_reload(struct config *live, int argc, char **argv, char *err, size_t errlen)
+{
+    struct config fresh;
+    enum config_action action;
+    int rc = config_setup(&fresh, argc, argv, &action, err, errlen);
+    if (rc < 0)
+        return rc;
+    struct config_key *old_keys = live->keys;
+    size_t old_n = live->n_keys;
+    live->keys = fresh.keys;
+    live->n_keys = fresh.n_keys;
+    fresh.keys = old_keys;
+    fresh.n_keys = old_n;
+    char *old_file = live->key_file;
+    live->key_file = fresh.key_file;
+    fresh.key_file = old_file;
+    live->logging = fresh.logging;
+    config_free(&fresh);
+    return 0;
 }
 
 const char *config_secret_for(const struct config *c, const char *api_key)

@@ -68,6 +68,9 @@ struct config {
         char **urls;
         size_t n_urls;
     } webhook;
+    struct {
+        uint32_t drain_timeout; /* seconds a SIGTERM drain waits for rooms to empty, 30; 0 = none */
+    } shutdown;               /* dcsfu's own section (livekit-server waits without limit) */
     int prometheus_port;      /* 0 = off */
     char *region;             /* never NULL; "" by default */
     char *config_path;        /* file it came from, for reloads; NULL if none */
@@ -119,6 +122,13 @@ struct config_extra {
  * its own argv (argv[0] = the subcommand's name). */
 int config_setup_with(struct config *c, int argc, char **argv, const struct config_extra *extra,
                       enum config_action *action, char *err, size_t errlen);
+
+/* SIGHUP: runs config_setup(argc, argv) again into a new struct and, if that
+ * succeeds, moves its keys, key_file and logging settings into *live (which
+ * keeps every other field: ports, limits and the rest need a restart).  The
+ * `keys` array of *live is replaced, so pointers into it do not survive; the
+ * struct itself stays where it is.  On DC_ECONFIG *live is untouched. */
+int config_reload(struct config *live, int argc, char **argv, char *err, size_t errlen);
 
 /* The secret for api_key, or NULL if unknown (or api_key is NULL). */
 const char *config_secret_for(const struct config *c, const char *api_key);

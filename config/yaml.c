@@ -85,6 +85,11 @@ static const struct ckey webhook_keys[] = {
     {0},
 };
 
+static const struct ckey shutdown_keys[] = {
+    F("drain_timeout", K_U32, shutdown.drain_timeout),
+    {0},
+};
+
 static const struct ckey prometheus_keys[] = {
     F("port", K_PORT0, prometheus_port),
     {0},
@@ -102,6 +107,7 @@ static const struct ckey top_keys[] = {
     S("logging", logging_keys),
     F("log_level", K_LEVEL, logging.level), /* LiveKit's deprecated spelling */
     S("webhook", webhook_keys),
+    S("shutdown", shutdown_keys),
     S("prometheus", prometheus_keys),
     F("prometheus_port", K_PORT0, prometheus_port), /* deprecated spelling */
     F("region", K_STR, region),

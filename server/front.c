@@ -173,6 +173,10 @@ static void handle_rtc(struct rm *rm, const struct http_request *q, bool v1, boo
 {
     char why[256] = "";
     struct join_ticket *t = NULL;
+    if (rm->draining) {
+        respond_text(out, 503, validate ? CORS : NULL, "server is draining", validate);
+        return;
+    }
     int st = join_validate(rm, q, v1, now_ms, &t, why, sizeof why);
     if (st) {
         LOGI("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
@@ -205,7 +209,10 @@ void front_handle(struct rm *rm, const struct http_request *q, int64_t now_ms,
     const char *p = q->path;
     bool get = !strcmp(q->method, "GET");
     if (get && !strcmp(p, "/")) {
-        respond_text(out, 200, NULL, "OK", q->keep_alive);
+        if (rm->draining)
+            respond_text(out, 406, NULL, "Not Ready\nServer Is Draining", q->keep_alive);
+        else
+            respond_text(out, 200, NULL, "OK", q->keep_alive);
     } else if (get && (!strcmp(p, "/rtc/validate") || !strcmp(p, "/rtc/v1/validate"))) {
         handle_rtc(rm, q, !strcmp(p, "/rtc/v1/validate"), true, now_ms, out);
     } else if (get && (!strcmp(p, "/rtc") || !strcmp(p, "/rtc/v1"))) {

@@ -3,6 +3,9 @@
  * Routes: GET / (health), GET /rtc/validate and /rtc/v1/validate, WebSocket
  * upgrades on /rtc and /rtc/v1 (token and join checks happen here, before the
  * upgrade), POST /twirp/livekit.RoomService/<Method>.  Everything else is 404.
+ * While the room manager drains (rm->draining), GET / answers 406 "Not Ready"
+ * and joins and validations 503 "server is draining"; RoomService still works.
+ *
  * The result owns its buffers until front_result_clear(). */
 #ifndef DC_FRONT_H
 #define DC_FRONT_H

@@ -1,5 +1,13 @@
 /* main.c: start-up, signals and shutdown of the dcsfu daemon, or one of the
  * operator subcommands (server/cli_tools.h) when argv[1] names one.
+ *
+ * Signals: SIGTERM or SIGINT starts a drain (server_drain: no new joins,
+ * rooms in progress carry on until they empty or shutdown.drain_timeout
+ * passes, then everyone gets Leave SERVER_SHUTDOWN); a second one stops at
+ * once.  Both end with exit status 0.  SIGHUP reloads the API keys (keys,
+ * key_file) and the logging settings from the same sources as at start-up
+ * (config_reload); on error the old configuration stays and nobody is dropped.
+ *
  * Exit status: 0 after a clean stop, 2 on a usage or configuration error,
  * 1 when the server cannot run (e.g. a port is taken). */
 #include <signal.h>
@@ -14,36 +22,70 @@
 
 struct daemon {
     uv_loop_t loop;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     struct server *srv;
+    struct config *cfg;
+    int argc;
+    char **argv;
     int stops;
 };
 
-static void on_signal(uv_signal_t *h, int signum)
+static void close_signals(void *arg)
+{
+    struct daemon *d = arg;
+    uv_signal_t *hs[] = {&d->sigterm, &d->sigint, &d->sighup};
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
+        if (!uv_is_closing((uv_handle_t *)hs[i]))
+            uv_close((uv_handle_t *)hs[i], NULL);
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
 {
     struct daemon *d = h->data;
-    LOGI("main", "stopping", "signal=%d", signum);
     if (d->stops++ == 0) {
+        LOGI("main", "draining", "signal=%d drain_timeout_s=%u", signum,
+             d->cfg->shutdown.drain_timeout);
+        server_drain(d->srv, (uint64_t)d->cfg->shutdown.drain_timeout * 1000, close_signals, d);
+    } else {
+        LOGI("main", "stopping now", "signal=%d", signum);
         server_stop(d->srv);
-        uv_close((uv_handle_t *)&d->sigterm, NULL);
-        uv_close((uv_handle_t *)&d->sigint, NULL);
+        close_signals(d);
     }
 }
 
-static int run(struct config *cfg)
+static void on_reload_signal(uv_signal_t *h, int signum)
 {
-    struct daemon d = {0};
+    struct daemon *d = h->data;
+    char err[512] = "";
+    if (config_reload(d->cfg, d->argc, d->argv, err, sizeof err) < 0) {
+        LOGE("main", "configuration reload failed, keeping the current one", "signal=%d error=\"%s\"",
+             signum, err);
+        return;
+    }
+    log_configure(d->cfg->logging.level, d->cfg->logging.json);
+    LOGI("main", "configuration reloaded", "signal=%d keys=%zu log_level=%s json=%d", signum,
+         d->cfg->n_keys, log_level_name(d->cfg->logging.level), d->cfg->logging.json);
+}
+
+static void watch(struct daemon *d, uv_signal_t *h, uv_signal_cb cb, int signum)
+{
+    uv_signal_init(&d->loop, h);
+    h->data = d;
+    uv_signal_start(h, cb, signum);
+}
+
+static int run(struct config *cfg, int argc, char **argv)
+{
+    struct daemon d = {.cfg = cfg, .argc = argc, .argv = argv};
     uv_loop_init(&d.loop);
     int rc = 0;
     if (server_start(&d.srv, &d.loop, cfg) < 0) {
         server_stop(d.srv);
         rc = 1;
     } else {
-        uv_signal_init(&d.loop, &d.sigterm);
-        uv_signal_init(&d.loop, &d.sigint);
-        d.sigterm.data = d.sigint.data = &d;
-        uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-        uv_signal_start(&d.sigint, on_signal, SIGINT);
+        watch(&d, &d.sigterm, on_stop_signal, SIGTERM);
+        watch(&d, &d.sigint, on_stop_signal, SIGINT);
+        watch(&d, &d.sighup, on_reload_signal, SIGHUP);
         LOGI("main", "dcsfu started", "version=%s", DCSFU_VERSION);
     }
     uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -75,7 +117,7 @@ int main(int argc, char **argv)
         printf("dcsfu %s (LiveKit protocol %d)\n", DCSFU_VERSION, DCSFU_LIVEKIT_PROTOCOL);
     } else {
         log_configure(cfg.logging.level, cfg.logging.json);
-        rc = run(&cfg);
+        rc = run(&cfg, argc, argv);
     }
     config_free(&cfg);
     return rc;

@@ -248,6 +248,14 @@ void rm_tick(struct rm *rm, int64_t now_ms)
     }
 }
 
+size_t rm_participant_count(const struct rm *rm)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rm->n_rooms; i++)
+        n += rm->rooms[i]->n_parts;
+    return n;
+}
+
 void rm_shutdown(struct rm *rm, int64_t now_ms)
 {
     (void)now_ms;
@@ -287,10 +295,3 @@ size_t rm_queued_now(const struct rm *rm)
     return n;
 }
 
-size_t rm_participant_count(const struct rm *rm)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < rm->n_rooms; i++)
-        n += rm->rooms[i]->n_parts;
-    return n;
-}

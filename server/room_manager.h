@@ -129,13 +129,13 @@ struct rm {
     size_t n_rooms, cap_rooms;
     struct rm_stats stats;
     size_t queue_max_msgs, queue_max_bytes;
+    bool draining;            /* shutting down: joins are refused, rooms carry on */
 };
 
 struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void *ops_ctx);
 void rm_free(struct rm *rm);
 /* Reliable messages currently queued for all receivers. */
 size_t rm_queued_now(const struct rm *rm);
-size_t rm_participant_count(const struct rm *rm);
 
 /* ---- signaling connections ---- */
 /* Checks that a join into `room_name` can go ahead (room exists or may be
@@ -158,6 +158,8 @@ int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint3
                     int64_t now_ms);
 /* Closes rooms whose empty or departure timeout has passed. */
 void rm_tick(struct rm *rm, int64_t now_ms);
+/* Participants in every room of this node. */
+size_t rm_participant_count(const struct rm *rm);
 /* Everyone gets Leave{SERVER_SHUTDOWN}; all rooms are closed. */
 void rm_shutdown(struct rm *rm, int64_t now_ms);
 

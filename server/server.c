@@ -42,6 +42,11 @@ struct server {
     uv_tcp_t listeners[MAX_LISTENERS];
     size_t n_listeners;
     uv_timer_t tick;
+    uv_timer_t drain;            /* polls while draining */
+    uint64_t drain_deadline_ms;  /* util_now_ms() clock */
+    void (*on_stopped)(void *arg);
+    void *stopped_arg;
+    bool stopped;
     struct conn *conns;
     size_t n_conns;
 };
@@ -366,6 +371,8 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     *out = s;
     uv_timer_init(loop, &s->tick);
     s->tick.data = s;
+    uv_timer_init(loop, &s->drain);
+    s->drain.data = s;
     int r = rtc_start(&s->rtc, loop, cfg);
     s->rm = rm_new(cfg, &sink_ops, s->rtc);
     rtc_set_rm(s->rtc, s->rm);
@@ -384,10 +391,49 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     return r;
 }
 
+#define DRAIN_POLL_MS 100
+
+static void on_drain_poll(uv_timer_t *t)
+{
+    struct server *s = t->data;
+    size_t left = rm_participant_count(s->rm);
+    if (left == 0) {
+        LOGI("server", "drain complete: no participants left", NULL);
+        server_stop(s);
+    } else if (util_now_ms() >= s->drain_deadline_ms) {
+        LOGW("server", "drain timed out, closing the remaining rooms", "participants=%zu rooms=%zu",
+             left, s->rm->n_rooms);
+        server_stop(s);
+    }
+}
+
+void server_drain(struct server *s, uint64_t timeout_ms, void (*on_stopped)(void *arg), void *arg)
+{
+    if (!s || s->stopped || s->rm->draining)
+        return;
+    s->on_stopped = on_stopped;
+    s->stopped_arg = arg;
+    s->rm->draining = true;
+    size_t left = rm_participant_count(s->rm);
+    LOGI("server", "draining", "participants=%zu rooms=%zu timeout_ms=%llu", left, s->rm->n_rooms,
+         (unsigned long long)timeout_ms);
+    if (left == 0 || timeout_ms == 0) {
+        server_stop(s);
+        return;
+    }
+    s->drain_deadline_ms = util_now_ms() + timeout_ms;
+    uv_timer_start(&s->drain, on_drain_poll, DRAIN_POLL_MS, DRAIN_POLL_MS);
+}
+
 void server_stop(struct server *s)
 {
-    if (!s)
+    if (!s || s->stopped)
         return;
+    s->stopped = true;
+    if (s->rm)
+        s->rm->draining = true;
+    if (!uv_is_closing((uv_handle_t *)&s->drain))
+        uv_close((uv_handle_t *)&s->drain, NULL);
     for (size_t i = 0; i < s->n_listeners; i++)
         if (!uv_is_closing((uv_handle_t *)&s->listeners[i]))
             uv_close((uv_handle_t *)&s->listeners[i], NULL);
@@ -399,6 +445,10 @@ void server_stop(struct server *s)
     for (struct conn *c = s->conns; c; c = c->next)
         if (!c->shutting_down)
             conn_close(c);
+    void (*cb)(void *) = s->on_stopped;
+    s->on_stopped = NULL;
+    if (cb)
+        cb(s->stopped_arg);
 }
 
 void server_free(struct server *s)

@@ -133,10 +133,13 @@ const LOG_DIR = process.env.DCSFU_TEST_LOG_DIR || path.join(REPO_ROOT, 'build', 
 
 /**
  * Starts the server on free ports. `config` is an object turned into YAML for --config-body.
+ * drainTimeout (seconds, default 2) becomes --drain-timeout, so that a server still holding
+ * participants at the end of a file finishes its SIGTERM drain well within stopServer's 5 s;
+ * null leaves the flag out (the config's shutdown.drain_timeout, default 30, applies).
  * Throws (with the server's output) if the binary is missing, exits early, or does not answer
  * HTTP within readyMs.
  */
-export async function startServer({ config, args = [], env = {}, readyMs = 10000, label = 'dcsfu' } = {}) {
+export async function startServer({ config, args = [], env = {}, readyMs = 10000, label = 'dcsfu', drainTimeout = 2 } = {}) {
   const bin = serverBinary();
   if (!fs.existsSync(bin)) {
     throw new Error(`server binary not found: ${bin} (build it with make, or set DCSFU_BIN)`);
@@ -144,6 +147,7 @@ export async function startServer({ config, args = [], env = {}, readyMs = 10000
   const port = await freeTcpPort();
   const udpPort = await freeUdpPort();
   const argv = ['--dev', '--bind', '127.0.0.1', '--port', String(port), '--udp-port', String(udpPort)];
+  if (drainTimeout !== null) argv.push('--drain-timeout', String(drainTimeout));
   if (config) argv.push('--config-body', toYaml(config));
   argv.push(...args);
 
