@@ -209,8 +209,17 @@ test('livekit-client connect() completes: ICE, DTLS and SCTP up, LiveKit data ch
     const transport = pub.stats.find((s) => s.type === 'transport');
     assert.equal(transport?.dtlsState, 'connected', JSON.stringify(transport));
     assert.equal(transport?.dtlsRole, 'server', 'Chromium is the DTLS server when the answer says setup:active');
-    const pair = pub.stats.find((s) => s.type === 'candidate-pair' && s.id === transport.selectedCandidatePairId);
+    // A pair reads 'in-progress' while a consent check on it is outstanding: ask again briefly.
+    let pair;
+    for (const until = Date.now() + 5000; ;) {
+      const stats = (await tab.diagnose()).publisher.stats;
+      const tr = stats.find((s) => s.type === 'transport');
+      pair = stats.find((s) => s.type === 'candidate-pair' && s.id === tr?.selectedCandidatePairId);
+      if (pair?.state === 'succeeded' || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     assert.equal(pair?.state, 'succeeded', JSON.stringify(pair));
+    assert.ok(pair.nominated && pair.bytesReceived > 0 && pair.bytesSent > 0, JSON.stringify(pair));
     const channels = pub.stats.filter((s) => s.type === 'data-channel' && s.state === 'open').map((s) => s.label);
     for (const label of ['_reliable', '_lossy']) assert.ok(channels.includes(label), `channel ${label} open: ${channels}`);
     assert.ok(elapsed < 10000, `connect took ${elapsed} ms`);
