@@ -25,13 +25,7 @@ if [ -z "${DCSFU_IN_NETNS:-}" ]; then
   exec unshare -n -- bash "$0" "$@"
 fi
 
-ip link set lo up
-ip link add lkv0 type veth peer name lkv1
-ip addr add 10.77.0.1/24 dev lkv0
-ip addr add 10.77.0.2/24 dev lkv1
-ip link set lkv0 up
-ip link set lkv1 up
-export DCSFU_NODE_IP=10.77.0.1
+. scripts/netns-veth.sh
 
 if [ "$#" -eq 0 ]; then
   set -- tests/integration/
