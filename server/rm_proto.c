@@ -100,3 +100,20 @@ void rm_send(struct rm *rm, struct participant *p, const Livekit__SignalResponse
     if (buf != stackbuf)
         free(buf);
 }
+
+void rm_send_later(struct rm *rm, struct participant *p, const Livekit__SignalResponse *msg,
+                   int64_t now_ms, int64_t delay_ms)
+{
+    if (!p->sink)
+        return;
+    if (rm->n_deferred == rm->cap_deferred) {
+        rm->cap_deferred = rm->cap_deferred ? rm->cap_deferred * 2 : 16;
+        rm->deferred = util_realloc(rm->deferred, rm->cap_deferred * sizeof *rm->deferred);
+    }
+    struct rm_deferred *d = &rm->deferred[rm->n_deferred++];
+    d->p = p;
+    d->len = livekit__signal_response__get_packed_size(msg);
+    d->data = util_malloc(d->len);
+    livekit__signal_response__pack(msg, d->data);
+    d->due_ms = now_ms + delay_ms;
+}

@@ -9,9 +9,12 @@
 
 #include <jansson.h>
 
+/* See rm_send_later for why the answer waits a moment. */
+#define REQUEST_RESPONSE_DELAY_MS 100
+
 static void send_request_response(struct rm *rm, struct participant *p, uint32_t request_id,
                                   int reason, const char *message,
-                                  Livekit__UpdateParticipantMetadata *req)
+                                  Livekit__UpdateParticipantMetadata *req, int64_t now_ms)
 {
     Livekit__RequestResponse rr = LIVEKIT__REQUEST_RESPONSE__INIT;
     rr.request_id = request_id;
@@ -24,7 +27,7 @@ static void send_request_response(struct rm *rm, struct participant *p, uint32_t
     Livekit__SignalResponse msg = LIVEKIT__SIGNAL_RESPONSE__INIT;
     msg.message_case = LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE;
     msg.request_response = &rr;
-    rm_send(rm, p, &msg);
+    rm_send_later(rm, p, &msg, now_ms, REQUEST_RESPONSE_DELAY_MS);
 }
 
 /* Size of the attribute map once `changes` are merged into `cur`. */
@@ -90,11 +93,11 @@ int rm_participant_update(struct rm *rm, struct participant *p, const char *name
 }
 
 static void on_update_metadata(struct rm *rm, struct participant *p,
-                               Livekit__UpdateParticipantMetadata *u)
+                               Livekit__UpdateParticipantMetadata *u, int64_t now_ms)
 {
     if (!p->perm.can_update_metadata) {
         send_request_response(rm, p, u->request_id, LIVEKIT__REQUEST_RESPONSE__REASON__NOT_ALLOWED,
-                              "does not have permission to update own metadata", u);
+                              "does not have permission to update own metadata", u, now_ms);
         return;
     }
     struct kv attrs;
@@ -108,9 +111,10 @@ static void on_update_metadata(struct rm *rm, struct participant *p,
     kv_free(&attrs);
     if (r < 0)
         send_request_response(rm, p, u->request_id,
-                              LIVEKIT__REQUEST_RESPONSE__REASON__LIMIT_EXCEEDED, why, u);
+                              LIVEKIT__REQUEST_RESPONSE__REASON__LIMIT_EXCEEDED, why, u, now_ms);
     else
-        send_request_response(rm, p, u->request_id, LIVEKIT__REQUEST_RESPONSE__REASON__OK, "", u);
+        send_request_response(rm, p, u->request_id, LIVEKIT__REQUEST_RESPONSE__REASON__OK, "", u,
+                              now_ms);
 }
 
 static void on_ping(struct rm *rm, struct participant *p, int64_t now_ms)
@@ -200,7 +204,7 @@ void rm_signal_message(struct rm *rm, struct participant *p, const uint8_t *data
         break;
     case LIVEKIT__SIGNAL_REQUEST__MESSAGE_UPDATE_METADATA:
         if (req->update_metadata)
-            on_update_metadata(rm, p, req->update_metadata);
+            on_update_metadata(rm, p, req->update_metadata, now_ms);
         break;
     case LIVEKIT__SIGNAL_REQUEST__MESSAGE_OFFER:
         if (req->offer)

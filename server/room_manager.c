@@ -30,9 +30,40 @@ void join_ticket_free(struct join_ticket *t)
 
 /* ---------- participants ---------- */
 
+/* Forgets p's held-back messages (p is going away). */
+static void deferred_drop(struct rm *rm, const struct participant *p)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rm->n_deferred; i++) {
+        if (rm->deferred[i].p == p)
+            free(rm->deferred[i].data);
+        else
+            rm->deferred[k++] = rm->deferred[i];
+    }
+    rm->n_deferred = k;
+}
+
+/* Sends the held-back messages that are due, in the order they were made. */
+static void deferred_flush(struct rm *rm, int64_t now_ms)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rm->n_deferred; i++) {
+        struct rm_deferred *d = &rm->deferred[i];
+        if (d->due_ms <= now_ms) {
+            if (d->p->sink)
+                rm->ops->send(d->p->sink, d->data, d->len);
+            free(d->data);
+        } else {
+            rm->deferred[k++] = *d;
+        }
+    }
+    rm->n_deferred = k;
+}
+
 /* Releases everything outside the room manager that p holds. */
 static void participant_release(struct rm *rm, struct participant *p)
 {
+    deferred_drop(rm, p);
     void *sink = p->sink;
     p->sink = NULL;
     if (sink)
@@ -236,6 +267,7 @@ void rm_room_set_metadata(struct rm *rm, struct room *room, const char *metadata
 
 void rm_tick(struct rm *rm, int64_t now_ms)
 {
+    deferred_flush(rm, now_ms);
     for (size_t i = rm->n_rooms; i-- > 0;) {
         struct room *r = rm->rooms[i];
         if (r->n_parts > 0)
@@ -268,6 +300,7 @@ void rm_free(struct rm *rm)
     if (!rm)
         return;
     rm_shutdown(rm, 0);
+    free(rm->deferred);
     free(rm->rooms);
     free(rm);
 }

@@ -121,6 +121,14 @@ struct room {
     size_t n_nonces, next_nonce;
 };
 
+/* A signal message held back until `due_ms` (see rm_send_later). */
+struct rm_deferred {
+    struct participant *p;
+    uint8_t *data;
+    size_t len;
+    int64_t due_ms;
+};
+
 struct rm {
     const struct config *cfg;
     const struct rm_sink_ops *ops;
@@ -128,6 +136,8 @@ struct rm {
     struct room **rooms;
     size_t n_rooms, cap_rooms;
     struct rm_stats stats;
+    struct rm_deferred *deferred;
+    size_t n_deferred, cap_deferred;
     size_t queue_max_msgs, queue_max_bytes;
     bool draining;            /* shutting down: joins are refused, rooms carry on */
 };
@@ -156,7 +166,8 @@ void rm_participant_active(struct rm *rm, struct participant *p);
  * freed). */
 int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint32_t id,
                     int64_t now_ms);
-/* Closes rooms whose empty or departure timeout has passed. */
+/* Sends held-back messages that are due, and closes rooms whose empty or
+ * departure timeout has passed.  The server calls it every 50 ms. */
 void rm_tick(struct rm *rm, int64_t now_ms);
 /* Participants in every room of this node. */
 size_t rm_participant_count(const struct rm *rm);
@@ -206,6 +217,13 @@ void rm_proto_participant_release(Livekit__ParticipantInfo *out);
 void rm_proto_room(const struct room *r, Livekit__Room *out);
 /* Packs msg and hands it to p's sink. */
 void rm_send(struct rm *rm, struct participant *p, const Livekit__SignalResponse *msg);
+/* Packs msg now and hands it to p's sink from the first rm_tick at or after
+ * now_ms + delay_ms (dropped if p leaves first).  RequestResponses go this
+ * way: @livekit/rtc-node starts waiting for the answer to a request only
+ * after the request is written, and misses an answer that comes back within
+ * that moment (it then reports a timeout after 5 s). */
+void rm_send_later(struct rm *rm, struct participant *p, const Livekit__SignalResponse *msg,
+                   int64_t now_ms, int64_t delay_ms);
 size_t rm_room_visible_count(const struct room *r);
 
 #endif

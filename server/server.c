@@ -13,7 +13,7 @@
 #include "signaling/http.h"
 #include "signaling/ws.h"
 
-#define TICK_MS 1000
+#define TICK_MS 50
 #define MAX_LISTENERS 16
 /* A signaling client that lets this much pile up unread is cut off. */
 #define MAX_WRITE_QUEUE (8u << 20)

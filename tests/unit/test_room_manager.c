@@ -110,6 +110,8 @@ static void send_req(struct rm *rm, struct participant *p, const Livekit__Signal
     uint8_t buf[1024];
     size_t n = livekit__signal_request__pack(req, buf);
     rm_signal_message(rm, p, buf, n, 1000);
+    /* RequestResponses are held back a moment: let them out. */
+    rm_tick(rm, 1200);
 }
 
 static void test_join_response(void **state)
@@ -212,6 +214,34 @@ static void test_metadata_updates(void **state)
     assert_non_null(rr);
     assert_int_equal(rr->request_response->reason,
                      LIVEKIT__REQUEST_RESPONSE__REASON__LIMIT_EXCEEDED);
+}
+
+static void test_request_response_held_back(void **state)
+{
+    struct fixture *f = *state;
+    struct participant *a = rm_join(f->rm, ticket("r", "alice", false, true), &f->s[0], 1000);
+    struct participant *b = rm_join(f->rm, ticket("r", "bob", false, true), &f->s[1], 1000);
+    Livekit__UpdateParticipantMetadata u = LIVEKIT__UPDATE_PARTICIPANT_METADATA__INIT;
+    u.metadata = "m";
+    u.request_id = 3;
+    Livekit__SignalRequest req = LIVEKIT__SIGNAL_REQUEST__INIT;
+    req.message_case = LIVEKIT__SIGNAL_REQUEST__MESSAGE_UPDATE_METADATA;
+    req.update_metadata = &u;
+    uint8_t buf[256];
+    size_t n = livekit__signal_request__pack(&req, buf);
+    rm_signal_message(f->rm, a, buf, n, 5000);
+    rm_signal_message(f->rm, b, buf, n, 5000);
+    /* the update goes out at once, the answer 100 ms later */
+    assert_non_null(sink_find(&f->s[0], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_UPDATE, 0));
+    assert_null(sink_find(&f->s[0], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE, 0));
+    rm_tick(f->rm, 5099);
+    assert_null(sink_find(&f->s[0], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE, 0));
+    /* bob leaves before his answer is due: it is dropped with him */
+    rm_signal_lost(f->rm, b, 5050);
+    rm_tick(f->rm, 5100);
+    assert_non_null(sink_find(&f->s[0], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE, 0));
+    assert_null(sink_find(&f->s[1], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_REQUEST_RESPONSE, 0));
+    assert_int_equal(f->rm->n_deferred, 0);
 }
 
 static void test_ping(void **state)
@@ -346,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_join_response, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_join_and_hidden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metadata_updates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_response_held_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trickle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_duplicate, setup, teardown),
