@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/test_helpers.h"
+
 #include "common/err.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -46,33 +48,6 @@ static int setup_args(struct config *c, enum config_action *action, char *err, .
         argv[argc++] = a;
     va_end(ap);
     return config_setup(c, argc, argv, action, err, ERRLEN);
-}
-
-static int saved_stderr = -1;
-static FILE *captured;
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    captured = tmpfile();
-    assert_non_null(captured);
-    saved_stderr = dup(STDERR_FILENO);
-    dup2(fileno(captured), STDERR_FILENO);
-}
-
-/* Returns what was written to stderr since capture_begin (caller frees). */
-static char *capture_end(void)
-{
-    fflush(stderr);
-    dup2(saved_stderr, STDERR_FILENO);
-    close(saved_stderr);
-    long n = ftell(captured);
-    char *buf = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
-    rewind(captured);
-    size_t got = fread(buf, 1, (size_t)(n > 0 ? n : 0), captured);
-    buf[got] = '\0';
-    fclose(captured);
-    return buf;
 }
 
 /* Writes text to a new temporary file with the given mode; returns its path (static buffer). */

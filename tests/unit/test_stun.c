@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/test_helpers.h"
+
 #include "common/err.h"
 #include "transport/stun.h"
 
@@ -62,26 +64,6 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
 }
 
 static const uint8_t *K(const char *s) { return (const uint8_t *)s; }
-
-static struct sockaddr_in v4(const char *ip, uint16_t port)
-{
-    struct sockaddr_in s;
-    memset(&s, 0, sizeof s);
-    s.sin_family = AF_INET;
-    s.sin_port = htons(port);
-    assert_int_equal(inet_pton(AF_INET, ip, &s.sin_addr), 1);
-    return s;
-}
-
-static struct sockaddr_in6 v6(const char *ip, uint16_t port)
-{
-    struct sockaddr_in6 s;
-    memset(&s, 0, sizeof s);
-    s.sin6_family = AF_INET6;
-    s.sin6_port = htons(port);
-    assert_int_equal(inet_pton(AF_INET6, ip, &s.sin6_addr), 1);
-    return s;
-}
 
 static void test_rfc5769_request(void **state)
 {
