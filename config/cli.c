@@ -215,14 +215,14 @@ static int read_file(const char *path, const char *what, size_t max, char **out,
 
 static int load_yaml_source(struct config *c, const struct cli *o, char *err, size_t errlen)
 {
+    /* As livekit-server: a config body (flag, then LIVEKIT_CONFIG) wins over --config. */
     if (o->config_body)
         return config_apply_yaml(c, o->config_body, strlen(o->config_body), "--config-body", err, errlen);
-    if (!o->config) {
-        const char *env = getenv("LIVEKIT_CONFIG");
-        if (env && *env)
-            return config_apply_yaml(c, env, strlen(env), "LIVEKIT_CONFIG", err, errlen);
+    const char *env = getenv("LIVEKIT_CONFIG");
+    if (env && *env)
+        return config_apply_yaml(c, env, strlen(env), "LIVEKIT_CONFIG", err, errlen);
+    if (!o->config)
         return 0;
-    }
     char *text;
     size_t len;
     mode_t mode;

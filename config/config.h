@@ -91,8 +91,8 @@ void config_free(struct config *c);
 int config_apply_yaml(struct config *c, const char *text, size_t len, const char *source, char *err,
                       size_t errlen);
 
-/* Full start-up: defaults, then the YAML from --config-body, else --config
- * FILE, else env LIVEKIT_CONFIG; then CLI flags and their environment
+/* Full start-up: defaults, then the YAML from --config-body, else env
+ * LIVEKIT_CONFIG, else --config FILE (livekit-server's order); then CLI flags and their environment
  * variables; then key_file; then development-mode defaults; then validation.
  * --help/--version return 0 with *action set and c holding the defaults.
  * On DC_ECONFIG c has been released (config_free is still safe). */

@@ -549,17 +549,22 @@ static void test_config_file(void **state)
     unlink(path);
 
     strcpy(path, temp_file("port: 7001\nkeys:\n  a: b\n", 0644));
-    /* LIVEKIT_CONFIG is only a fallback for --config */
-    setenv("LIVEKIT_CONFIG", "port: 7002", 1);
+    /* As livekit-server: LIVEKIT_CONFIG wins over --config; flags win over both */
+    setenv("LIVEKIT_CONFIG", "port: 7002\nkeys:\n  e: f\n", 1);
     assert_int_equal(setup_args(&c, NULL, err, "--config", path, "--port", "7003", NULL), 0);
     assert_int_equal(c.port, 7003);
+    assert_string_equal(config_secret_for(&c, "e"), "f");
+    assert_null(config_secret_for(&c, "a"));
+    config_free(&c);
+    assert_int_equal(setup_args(&c, NULL, err, "--config", path, NULL), 0);
+    assert_int_equal(c.port, 7002);
+    config_free(&c);
+    unsetenv("LIVEKIT_CONFIG");
+    assert_int_equal(setup_args(&c, NULL, err, "--config", path, NULL), 0);
+    assert_int_equal(c.port, 7001);
     assert_string_equal(c.config_path, path);
     assert_string_equal(config_secret_for(&c, "a"), "b");
     config_free(&c);
-    assert_int_equal(setup_args(&c, NULL, err, "--config", path, NULL), 0);
-    assert_int_equal(c.port, 7001);
-    config_free(&c);
-    unsetenv("LIVEKIT_CONFIG");
     unlink(path);
 }
 
