@@ -3,7 +3,7 @@
 #
 # SAN=1 builds everything with ASan+UBSan into build/san (bin/dcsfu-san).
 
-PKGS    := libuv usrsctp libprotobuf-c libjwt yaml-0.1 jansson zlib
+PKGS    := libuv usrsctp libprotobuf-c libjwt yaml-0.1 jansson zlib libcurl
 CC      ?= cc
 OPT     ?= -O2
 ifeq ($(SAN),1)

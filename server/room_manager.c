@@ -12,6 +12,7 @@ struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void 
     rm->cfg = cfg;
     rm->ops = ops;
     rm->ops_ctx = ops_ctx;
+    rm->event_ctx = ops_ctx;
     rm->queue_max_msgs = 1024;
     rm->queue_max_bytes = 4u << 20;
     return rm;
@@ -71,6 +72,19 @@ static void participant_release(struct rm *rm, struct participant *p)
     if (p->peer && rm->ops->peer_close)
         rm->ops->peer_close(rm->ops_ctx, p);
     p->peer = NULL;
+}
+
+static void emit(struct rm *rm, const char *event, const struct room *r,
+                 const struct participant *p)
+{
+    if (rm->ops->on_event)
+        rm->ops->on_event(rm->event_ctx, event, r, p);
+}
+
+static const char *left_event(const struct participant *p)
+{
+    return p->state == LIVEKIT__PARTICIPANT_INFO__STATE__ACTIVE ? "participant_left"
+                                                                : "participant_connection_aborted";
 }
 
 static void participant_free(struct participant *p)
@@ -151,6 +165,7 @@ static void participant_drop(struct rm *rm, struct participant *p, int reason, i
     struct room *r = p->room;
     LOGI("room", "participant left", "room=%s identity=%s sid=%s reason=%d", r->name,
          p->identity, p->sid, reason);
+    const char *event = left_event(p);
     participant_release(rm, p);
     room_detach(r, p);
     p->state = LIVEKIT__PARTICIPANT_INFO__STATE__DISCONNECTED;
@@ -158,6 +173,7 @@ static void participant_drop(struct rm *rm, struct participant *p, int reason, i
     p->version++;
     rm_broadcast_participant(rm, p, false);
     r->last_left_ms = now_ms > 0 ? now_ms : 1;
+    emit(rm, event, r, p);
     participant_free(p);
 }
 
@@ -176,6 +192,7 @@ void rm_participant_active(struct rm *rm, struct participant *p)
     LOGI("room", "participant active", "room=%s identity=%s sid=%s", p->room->name, p->identity,
          p->sid);
     rm_broadcast_participant(rm, p, false);
+    emit(rm, "participant_joined", p->room, p);
 }
 
 void rm_signal_leave(struct rm *rm, struct participant *p, int64_t now_ms)
@@ -220,6 +237,7 @@ struct room *rm_room_create(struct rm *rm, const Livekit__CreateRoomRequest *req
     }
     rm->rooms[rm->n_rooms++] = r;
     LOGI("room", "room created", "room=%s sid=%s", r->name, r->sid);
+    emit(rm, "room_started", r, NULL);
     return r;
 }
 
@@ -232,6 +250,7 @@ static void room_free(struct rm *rm, struct room *r)
         }
     }
     LOGI("room", "room closed", "room=%s sid=%s", r->name, r->sid);
+    emit(rm, "room_finished", r, NULL);
     free(r->name);
     free(r->metadata);
     free(r->parts);
@@ -243,8 +262,12 @@ void rm_room_close(struct rm *rm, struct room *room, int reason)
     while (room->n_parts > 0) {
         struct participant *p = room->parts[room->n_parts - 1];
         send_leave(rm, p, reason, LIVEKIT__LEAVE_REQUEST__ACTION__DISCONNECT);
+        const char *event = left_event(p);
         participant_release(rm, p);
         room->n_parts--;
+        p->state = LIVEKIT__PARTICIPANT_INFO__STATE__DISCONNECTED;
+        p->disconnect_reason = reason;
+        emit(rm, event, room, p);
         participant_free(p);
     }
     room_free(rm, room);

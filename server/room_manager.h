@@ -29,6 +29,7 @@
 #include "signaling/auth.h"
 
 struct participant;
+struct room;
 
 struct rm_sink_ops {
     void (*send)(void *sink, const uint8_t *data, size_t len);
@@ -44,6 +45,12 @@ struct rm_sink_ops {
                     const char **why);
     /* p is going away: close and release its peer connection. */
     void (*peer_close)(void *ctx, struct participant *p);
+    /* Optional: a LiveKit webhook event happened ("room_started",
+     * "room_finished", "participant_joined", "participant_left",
+     * "participant_connection_aborted").  `ctx` is rm->event_ctx; p is NULL
+     * for room events.  r and p are valid only during the call. */
+    void (*on_event)(void *ctx, const char *event, const struct room *r,
+                     const struct participant *p);
 };
 
 /* Reliable data waiting for a receiver's `_reliable` channel to open or to
@@ -133,6 +140,7 @@ struct rm {
     const struct config *cfg;
     const struct rm_sink_ops *ops;
     void *ops_ctx;
+    void *event_ctx;          /* passed to ops->on_event; rm_new sets it to ops_ctx */
     struct room **rooms;
     size_t n_rooms, cap_rooms;
     struct rm_stats stats;

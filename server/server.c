@@ -10,6 +10,7 @@
 #include "server/metrics_http.h"
 #include "server/room_manager.h"
 #include "server/rtc.h"
+#include "server/webhook.h"
 #include "signaling/http.h"
 #include "signaling/ws.h"
 
@@ -35,6 +36,7 @@ struct conn {
 
 struct server {
     uv_loop_t *loop;
+    struct webhook *webhook;  /* NULL: no webhook.urls */
     struct config *cfg;
     struct rm *rm;
     struct rtc *rtc;
@@ -204,6 +206,7 @@ static const struct rm_sink_ops sink_ops = {
     .send_data = rtc_send_data,
     .answer = rtc_answer,
     .peer_close = rtc_peer_close,
+    .on_event = webhook_post,
 };
 
 static void conn_upgrade(struct conn *c, struct front_result *r)
@@ -378,6 +381,10 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     rtc_set_rm(s->rtc, s->rm);
     if (r < 0)
         return r;
+    r = webhook_start(&s->webhook, loop, cfg);
+    s->rm->event_ctx = s->webhook;
+    if (r < 0)
+        return r;
     if (cfg->n_bind_addresses == 0) {
         r = listen_on(s, "0.0.0.0", cfg->port);
     } else {
@@ -441,6 +448,7 @@ void server_stop(struct server *s)
         uv_close((uv_handle_t *)&s->tick, NULL);
     metrics_http_stop(s->metrics);
     rm_shutdown(s->rm, util_wall_ms());
+    webhook_stop(s->webhook);
     rtc_stop(s->rtc);
     for (struct conn *c = s->conns; c; c = c->next)
         if (!c->shutting_down)
@@ -458,5 +466,6 @@ void server_free(struct server *s)
     metrics_http_free(s->metrics);
     rm_free(s->rm);
     rtc_free(s->rtc);
+    webhook_free(s->webhook);
     free(s);
 }

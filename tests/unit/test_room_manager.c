@@ -36,7 +36,20 @@ static void sink_close(void *s)
     k->closed = true;
 }
 
-static const struct rm_sink_ops ops = {.send = sink_send, .close = sink_close};
+/* Webhook events seen through rm_sink_ops.on_event, as "event:identity". */
+static char events[16][64];
+static size_t n_events;
+
+static void on_event(void *ctx, const char *event, const struct room *r,
+                     const struct participant *p)
+{
+    (void)ctx;
+    assert_non_null(r);
+    assert_true(n_events < 16);
+    snprintf(events[n_events++], sizeof events[0], "%s:%s", event, p ? p->identity : "");
+}
+
+static const struct rm_sink_ops ops = {.send = sink_send, .close = sink_close, .on_event = on_event};
 
 static void sink_clear(struct sink *k)
 {
@@ -65,6 +78,7 @@ static int setup(void **state)
     config_defaults(&f->cfg);
     log_current_level = LOG_LVL_WARN;
     f->rm = rm_new(&f->cfg, &ops, NULL);
+    n_events = 0;
     *state = f;
     return 0;
 }
@@ -314,6 +328,33 @@ static void test_leave_and_duplicate(void **state)
     assert_int_equal(rm_room_find(f->rm, "r")->n_parts, 1);
 }
 
+static void test_events(void **state)
+{
+    struct fixture *f = *state;
+    struct participant *a = rm_join(f->rm, ticket("r", "alice", false, false), &f->s[0], 1000);
+    struct participant *b = rm_join(f->rm, ticket("r", "bob", false, false), &f->s[1], 1000);
+    struct participant *c = rm_join(f->rm, ticket("r", "carol", false, false), &f->s[2], 1000);
+    rm_participant_active(f->rm, a);
+    rm_participant_active(f->rm, a); /* once only */
+    rm_participant_active(f->rm, c);
+    rm_signal_lost(f->rm, a, 2000);
+    rm_signal_leave(f->rm, b, 2000);
+    rm_room_close(f->rm, rm_room_find(f->rm, "r"), LIVEKIT__DISCONNECT_REASON__ROOM_DELETED);
+    const char *want[] = {"room_started:", "participant_joined:alice", "participant_joined:carol",
+                          "participant_left:alice", "participant_connection_aborted:bob",
+                          "participant_left:carol", "room_finished:"};
+    assert_int_equal(n_events, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n_events; i++)
+        assert_string_equal(events[i], want[i]);
+
+    n_events = 0;
+    rm_join(f->rm, ticket("q", "dave", false, false), &f->s[3], 1000);
+    rm_signal_lost(f->rm, rm_participant_find(rm_room_find(f->rm, "q"), "dave"), 2000);
+    rm_tick(f->rm, 2000 + 20000);
+    assert_int_equal(n_events, 3);
+    assert_string_equal(events[2], "room_finished:");
+}
+
 static void test_room_timeouts(void **state)
 {
     struct fixture *f = *state;
@@ -381,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trickle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leave_and_duplicate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_room_timeouts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resume_refused, setup, teardown),
     };
