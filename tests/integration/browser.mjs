@@ -26,7 +26,7 @@ export const CHROMIUM_FLAGS = [
   '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
 ];
-const UMD = path.join(REPO_ROOT, 'node_modules/livekit-client/dist/livekit-client.umd.js');
+export const UMD = path.join(REPO_ROOT, 'node_modules/livekit-client/dist/livekit-client.umd.js');
 
 /** Event types the page records that end a wait at once with a failure. */
 export const ERROR_EVENTS = ['connectError', 'disconnected', 'pageerror', 'publishError'];
@@ -122,11 +122,12 @@ window.lkDiagnose = async () => {
 window.lkDisconnect = async () => { if (window.__room) await window.__room.disconnect(); };
 </script></body></html>`;
 
-async function startStatic() {
+/** A localhost static server for `page` (default: this module's page) and the livekit-client bundle. */
+export async function startStatic(page = PAGE) {
   const server = http.createServer((req, res) => {
     if (req.url === '/' || req.url.startsWith('/?')) {
       res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(PAGE);
+      res.end(page);
     } else if (req.url === '/livekit-client.umd.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript' });
       fs.createReadStream(UMD).pipe(res);

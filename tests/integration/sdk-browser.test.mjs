@@ -5,22 +5,13 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { ParticipantInfo_State } from '@livekit/protocol';
 
-import { REPO_ROOT, joinRoom, makeToken, randomIdentity, randomRoom, useServer } from './helpers.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-];
-const UMD = path.join(REPO_ROOT, 'node_modules/livekit-client/dist/livekit-client.umd.js');
+import { CHROMIUM, CHROMIUM_FLAGS, UMD, startStatic } from './browser.mjs';
+import { joinRoom, makeToken, randomIdentity, randomRoom, useServer } from './helpers.mjs';
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><script src="/livekit-client.umd.js"></script></head>
@@ -47,31 +38,14 @@ window.startJoin = (url, token) => {
 const nodeIp = process.env.DCSFU_NODE_IP;
 const { test } = useServer({ label: 'browser', config: nodeIp ? { rtc: { node_ip: nodeIp } } : undefined });
 
-async function startStatic() {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/' || req.url.startsWith('/?')) {
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(PAGE);
-    } else if (req.url === '/livekit-client.umd.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript' });
-      fs.createReadStream(UMD).pipe(res);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
-  return { server, port: server.address().port, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }) };
-}
-
 async function openPage() {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
   assert.ok(fs.existsSync(UMD), `${UMD} missing (run npm ci)`);
-  const stat = await startStatic();
+  const stat = await startStatic(PAGE);
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dcsfu-chromium-'));
   let context;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 20000 });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, timeout: 20000 });
     await context.grantPermissions(['camera', 'microphone']);
     const page = context.pages()[0] ?? await context.newPage();
     const consoleLines = [];
