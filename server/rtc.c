@@ -36,6 +36,9 @@ struct rtc_peer {
     struct rtc_peer *next;
 };
 
+/* DataPackets of one loop turn whose fan-out time is observed. */
+#define RTC_ARRIVALS 64
+
 struct rtc {
     uv_loop_t *loop;
     const struct config *cfg;
@@ -53,6 +56,8 @@ struct rtc {
     uint64_t peer_failed[RTC_PEER_FAILURES];
     struct sctp_stats sctp_gone;  /* counters of freed peers */
     struct metrics_hist fanout;
+    uint64_t arrivals[RTC_ARRIVALS];  /* this turn's DataPackets, for the histogram */
+    size_t n_arrivals;
     unsigned ticks;
 };
 
@@ -154,9 +159,10 @@ static void cb_message(void *ctx, int kind, const uint8_t *data, size_t len)
     struct rtc_peer *rp = ctx;
     if (!rp->part)
         return;
-    uint64_t t0 = uv_hrtime();
-    rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
-    metrics_hist_observe(&rp->rtc->fanout, (double)(uv_hrtime() - t0) / 1e9);
+    struct rtc *r = rp->rtc;
+    if (r->n_arrivals < RTC_ARRIVALS)
+        r->arrivals[r->n_arrivals++] = uv_hrtime();
+    rm_data_received(r->rm, rp->part, kind, data, len);
 }
 
 static void cb_writable(void *ctx)
@@ -235,6 +241,13 @@ int rtc_send_data(struct participant *p, int kind, const uint8_t *data, size_t l
     if (!rp || rp->dead)
         return DC_ECLOSED;
     return peer_send(rp->peer, kind, data, len);
+}
+
+void rtc_hold_data(struct participant *p, bool hold)
+{
+    struct rtc_peer *rp = p->peer;
+    if (rp && !rp->dead)
+        peer_hold(rp->peer, hold);
 }
 
 /* ---------- UDP ---------- */
@@ -428,9 +441,27 @@ const struct metrics_hist *rtc_fanout_hist(const struct rtc *r)
     return &r->fanout;
 }
 
+/* End of a loop turn: every receiver's batch goes to its association, the
+ * datagrams to the kernel, and the turn's DataPackets are timed. */
+static void flush_batches(void *ctx)
+{
+    struct rtc *r = ctx;
+    if (r->rm)
+        rm_data_flush(r->rm);
+    if (r->n_arrivals == 0)
+        return;
+    udp_out_flush(r->out);
+    uint64_t now = uv_hrtime();
+    for (size_t i = 0; i < r->n_arrivals; i++)
+        metrics_hist_observe(&r->fanout, (double)(now - r->arrivals[i]) / 1e9);
+    r->n_arrivals = 0;
+}
+
 void rtc_set_rm(struct rtc *r, struct rm *rm)
 {
     r->rm = rm;
+    rm->batch_sends = true;
+    udp_out_before_flush(r->out, flush_batches, r);
 }
 
 void rtc_stop(struct rtc *r)

@@ -204,6 +204,7 @@ static const struct rm_sink_ops sink_ops = {
     .send = sink_send,
     .close = sink_close,
     .send_data = rtc_send_data,
+    .hold_data = rtc_hold_data,
     .answer = rtc_answer,
     .peer_close = rtc_peer_close,
     .on_event = webhook_post,

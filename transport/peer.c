@@ -330,6 +330,12 @@ int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len)
     return sctp_assoc_send(p->sctp, (uint16_t)p->stream[kind], len ? 53 : 57, data, len);
 }
 
+void peer_hold(struct peer *p, bool hold)
+{
+    if (!p->failed && !p->closed && p->sctp)
+        sctp_assoc_hold(p->sctp, hold);
+}
+
 uint64_t peer_tick(struct peer *p, uint64_t now_ms)
 {
     if (p->failed || p->closed)

@@ -64,6 +64,9 @@ void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *fr
                       const uint8_t *data, size_t len);
 /* Sends one message on the channel of `kind`: 0, DC_ECLOSED, DC_ETOOBIG, DC_EAGAIN. */
 int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len);
+/* Batches the next sends into as few packets as possible (sctp_assoc_hold);
+ * release before the last send of the batch.  No-op without an association. */
+void peer_hold(struct peer *p, bool hold);
 /* Timers: DTLS retransmission, consent.  Returns the next time it wants a call. */
 uint64_t peer_tick(struct peer *p, uint64_t now_ms);
 /* Counters of the peer's SCTP association (all zero before it exists). */
