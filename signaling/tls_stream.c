@@ -253,22 +253,27 @@ void tls_stream_free(struct tls_stream *t)
     free(t);
 }
 
-static int fail(struct tls_stream *t, enum tls_failure why, int ret)
+static int fail(struct tls_stream *t, enum tls_failure why, int ret, const char *what)
 {
     t->failure = why;
     t->result = DC_EPROTO;
     if (ret)
         mbedtls_strerror(ret, t->error, sizeof t->error);
     else
-        snprintf(t->error, sizeof t->error, "plaintext HTTP request on the TLS port");
+        snprintf(t->error, sizeof t->error, "%s", what);
     return DC_EPROTO;
 }
 
-/* A TLS record starts with a content type byte of 20..24 (or 0x80 for an
- * old SSLv2-style hello); an HTTP request starts with a method in capitals. */
-static bool looks_like_http(uint8_t first)
+/* A client's first record is a handshake record (content type 22); an HTTP
+ * request starts with a method in capitals.  Anything else is refused at
+ * once rather than waiting for a record header that may never complete. */
+static int check_first_byte(struct tls_stream *t, uint8_t first)
 {
-    return first >= 'A' && first <= 'Z';
+    if (first == MBEDTLS_SSL_MSG_HANDSHAKE)
+        return 0;
+    if (first >= 'A' && first <= 'Z')
+        return fail(t, TLS_FAIL_PLAINTEXT, 0, "plaintext HTTP request on the TLS port");
+    return fail(t, TLS_FAIL_HANDSHAKE, 0, "not a TLS handshake record");
 }
 
 static bool want_more(int ret)
@@ -285,7 +290,7 @@ static int pump(struct tls_stream *t)
         else if (want_more(ret))
             return 0;
         else
-            return fail(t, TLS_FAIL_HANDSHAKE, ret);
+            return fail(t, TLS_FAIL_HANDSHAKE, ret, NULL);
     }
     for (;;) {
         int ret = mbedtls_ssl_read(&t->ssl, plain_buf, sizeof plain_buf);
@@ -299,7 +304,7 @@ static int pump(struct tls_stream *t)
             t->result = DC_ECLOSED;
             return DC_ECLOSED;
         }
-        return fail(t, TLS_FAIL_RECORD, ret);
+        return fail(t, TLS_FAIL_RECORD, ret, NULL);
     }
 }
 
@@ -311,8 +316,8 @@ int tls_stream_feed(struct tls_stream *t, const uint8_t *data, size_t len)
         return 0;
     if (!t->got_input) {
         t->got_input = true;
-        if (looks_like_http(data[0]))
-            return fail(t, TLS_FAIL_PLAINTEXT, 0);
+        if (check_first_byte(t, data[0]) < 0)
+            return DC_EPROTO;
     }
     t->in = data;
     t->in_len = len;
@@ -334,7 +339,7 @@ int tls_stream_send(struct tls_stream *t, const uint8_t *data, size_t len)
         /* The memory buffer takes everything, so mbedTLS never asks to wait. */
         int ret = mbedtls_ssl_write(&t->ssl, data, len);
         if (ret <= 0)
-            return fail(t, TLS_FAIL_RECORD, ret ? ret : MBEDTLS_ERR_SSL_INTERNAL_ERROR);
+            return fail(t, TLS_FAIL_RECORD, ret ? ret : MBEDTLS_ERR_SSL_INTERNAL_ERROR, NULL);
         data += ret;
         len -= (size_t)ret;
     }

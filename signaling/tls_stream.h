@@ -63,7 +63,8 @@ struct tls_stream_callbacks {
 enum tls_failure {
     TLS_FAIL_NONE,
     TLS_FAIL_PLAINTEXT, /* the first bytes were a plaintext HTTP request */
-    TLS_FAIL_HANDSHAKE, /* handshake refused: bad ClientHello, no shared cipher, bad alert... */
+    TLS_FAIL_HANDSHAKE, /* handshake refused: first byte not a handshake record, bad
+                         * ClientHello, no shared cipher, an alert from the client... */
     TLS_FAIL_RECORD,    /* a record after the handshake did not decrypt or parse */
 };
 

@@ -394,6 +394,13 @@ static void test_garbage(void **state)
     /* a record header announcing more than a record may hold */
     static const uint8_t huge[] = {0x16, 0x03, 0x03, 0xff, 0xff, 0x01};
     feed_garbage(huge, sizeof huge, false);
+    /* a first byte that cannot start a ClientHello is refused at once */
+    static const uint8_t short_junk[] = {0x00, 0xff, 0x13};
+    world_init(&W, FIX "ec-chain.pem", FIX "ec.key", NULL, 0);
+    assert_int_equal(tls_stream_feed(W.s, short_junk, sizeof short_junk), DC_EPROTO);
+    assert_int_equal(tls_stream_failure(W.s), TLS_FAIL_HANDSHAKE);
+    assert_string_equal(tls_stream_error(W.s), "not a TLS handshake record");
+    world_free(&W);
     /* random bytes, whole and in small pieces (an SSLv2-style first byte too) */
     uint8_t rnd[4096];
     for (int round = 0; round < 64; round++) {
