@@ -104,9 +104,13 @@ static void conn_write(struct conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing || len == 0)
         return;
-    if (!c->tls)
+    if (!c->tls) {
         raw_write(c, data, len);
-    else if (tls_stream_send(c->tls, data, len) < 0)
+        return;
+    }
+    /* After our close_notify (closing after a flush) later writes are dropped. */
+    int rc = tls_stream_send(c->tls, data, len);
+    if (rc < 0 && rc != DC_ECLOSED)
         conn_close(c);
 }
 
@@ -346,12 +350,12 @@ static void conn_tls_read(struct conn *c, const uint8_t *data, size_t len)
     switch (tls_stream_failure(c->tls)) {
     case TLS_FAIL_PLAINTEXT:
         st->plaintext_requests++;
-        LOGI("server", "plaintext HTTP on the TLS port refused", NULL);
+        LOGD("server", "plaintext HTTP on the TLS port refused", NULL);
         conn_tls_refuse_plaintext(c);
         return;
     case TLS_FAIL_HANDSHAKE:
         st->handshake_failures++;
-        LOGI("server", "TLS handshake failed", "error=\"%s\"", tls_stream_error(c->tls));
+        LOGD("server", "TLS handshake failed", "error=\"%s\"", tls_stream_error(c->tls));
         break;
     default:
         LOGI("server", "TLS error, closing", "error=\"%s\"", tls_stream_error(c->tls));
@@ -424,7 +428,7 @@ static void on_tick(uv_timer_t *t)
         if (!c->closing && c->tls && !tls_stream_established(c->tls) && !c->shutting_down &&
             now - c->accepted_ms > SERVER_TLS_HANDSHAKE_MS) {
             s->tls_stats.handshake_timeouts++;
-            LOGI("server", "TLS handshake timed out", "after_ms=%llu",
+            LOGD("server", "TLS handshake timed out", "after_ms=%llu",
                  (unsigned long long)(now - c->accepted_ms));
             conn_close(c);
         }
