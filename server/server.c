@@ -334,6 +334,8 @@ static void conn_tls_refuse_plaintext(struct conn *c)
 
 static void conn_tls_read(struct conn *c, const uint8_t *data, size_t len)
 {
+    if (c->shutting_down)
+        return; /* closing after a flush: nothing more is read */
     struct server_tls_stats *st = &c->srv->tls_stats;
     bool was_up = tls_stream_established(c->tls);
     int rc = tls_stream_feed(c->tls, data, len);
