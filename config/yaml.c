@@ -90,6 +90,12 @@ static const struct ckey shutdown_keys[] = {
     {0},
 };
 
+static const struct ckey tls_keys[] = {
+    F("cert_file", K_OPTSTR, tls.cert_file),
+    F("key_file", K_OPTSTR, tls.key_file),
+    {0},
+};
+
 static const struct ckey prometheus_keys[] = {
     F("port", K_PORT0, prometheus_port),
     {0},
@@ -109,6 +115,7 @@ static const struct ckey top_keys[] = {
     S("webhook", webhook_keys),
     S("shutdown", shutdown_keys),
     S("prometheus", prometheus_keys),
+    S("tls", tls_keys), /* dcsfu's own */
     F("prometheus_port", K_PORT0, prometheus_port), /* deprecated spelling */
     F("region", K_STR, region),
     {0},

@@ -528,6 +528,49 @@ static void test_key_file(void **state)
     unlink(path);
 }
 
+static void test_tls_files(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[ERRLEN], cert[64], key[64], body[256];
+    strcpy(cert, temp_file("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644));
+    strcpy(key, temp_file("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", 0640));
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", cert, key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), 0);
+    assert_string_equal(c.tls.cert_file, cert);
+    assert_string_equal(c.tls.key_file, key);
+    assert_non_null(strstr(c.tls.cert_pem, "BEGIN CERTIFICATE"));
+    assert_int_equal(c.tls.key_pem_len, strlen(c.tls.key_pem));
+    config_free(&c);
+    /* world-readable key */
+    chmod(key, 0644);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "others may access it"));
+    config_free(&c);
+    chmod(key, 0600);
+    /* one without the other */
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n", cert);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "must be set together"));
+    config_free(&c);
+    /* files that are not what they should be */
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", key, key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "no PEM certificate"));
+    config_free(&c);
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", cert, cert);
+    chmod(cert, 0600);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "no PEM private key"));
+    config_free(&c);
+    snprintf(body, sizeof body, "tls:\n  cert_file: /nonexistent.pem\n  key_file: %s\n", key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "cannot read tls.cert_file /nonexistent.pem"));
+    config_free(&c);
+    unlink(cert);
+    unlink(key);
+}
+
 static void test_config_file(void **state)
 {
     (void)state;
@@ -735,6 +778,7 @@ int main(void)
         cmocka_unit_test_setup(test_keys_flag, clear_env),
         cmocka_unit_test_setup(test_env, clear_env),
         cmocka_unit_test_setup(test_key_file, clear_env),
+        cmocka_unit_test_setup(test_tls_files, clear_env),
         cmocka_unit_test_setup(test_config_file, clear_env),
         cmocka_unit_test_setup(test_cli_forms, clear_env),
         cmocka_unit_test_setup(test_validation, clear_env),
