@@ -101,6 +101,8 @@ struct sctpc *sctpc_new(const struct sctpc_config *cfg, const struct sctpc_callb
         a->cfg.send_buffer = 2 * 1024 * 1024;
     if (!a->cfg.max_retransmits)
         a->cfg.max_retransmits = 10;
+    if (!a->cfg.low_water)
+        a->cfg.low_water = 256 * 1024;
     if (a->cfg.secret)
         memcpy(a->secret, a->cfg.secret, sizeof a->secret);
     else

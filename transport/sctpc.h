@@ -29,10 +29,10 @@
  * abandoned (and skipped at the peer with FORWARD-TSN) when the limit is
  * reached.
  *
- * Return codes: 0 or DC_* (common/err.h): DC_EAGAIN send buffer full (or
- * the stream's reset is still under way),
+ * Return codes: 0 or DC_* (common/err.h): DC_EAGAIN not open yet, send
+ * buffer full (on_writable follows) or the stream's reset still under way,
  * DC_ETOOBIG message over the peer's limit, DC_EINVAL bad argument or
- * stream, DC_ECLOSED association not open, DC_EEXIST a reset of that
+ * stream, DC_ECLOSED association closed or shutting down, DC_EEXIST a reset of that
  * stream is already pending. */
 #ifndef DC_SCTPC_H
 #define DC_SCTPC_H
@@ -62,6 +62,9 @@ struct sctpc_callbacks {
     /* Our reset of `stream` completed (ok) or was refused by the peer. */
     void (*on_reset_done)(void *ctx, uint16_t stream, bool ok);
     void (*on_closed)(void *ctx, int reason);
+    /* sctpc_buffered dropped to the low-water mark or below, after a send
+     * returned DC_EAGAIN or left more than that queued. */
+    void (*on_writable)(void *ctx);
 };
 
 struct sctpc_config {
@@ -69,7 +72,8 @@ struct sctpc_config {
     uint32_t max_message_size; /* largest message accepted from the peer; 0: 256 KiB */
     uint32_t rwnd;             /* receive window advertised; 0: 1 MiB */
     size_t send_buffer;        /* bytes queued and unacknowledged allowed; 0: 2 MiB */
-    uint32_t max_retransmits;  /* per-packet retries before failure; 0: 10 */
+    uint32_t max_retransmits;  /* consecutive T3 expiries before failure; 0: 10 */
+    size_t low_water;          /* on_writable threshold; 0: 256 KiB */
     const uint8_t *secret;     /* 32-byte cookie HMAC key; NULL: random */
 };
 

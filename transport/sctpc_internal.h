@@ -124,6 +124,7 @@ struct sctpc {
     bool fwd_tsn_due;
     uint16_t out_ssn[SCTPC_STREAMS];
     size_t buffered;  /* user bytes in the ring */
+    bool want_writable;
     size_t flight;    /* bytes in flight */
     uint32_t peer_rwnd;
     uint32_t cwnd, ssthresh, partial_acked;

@@ -66,13 +66,17 @@ int sctpc_send(struct sctpc *a, uint16_t stream, uint32_t ppid, const uint8_t *d
     if (!a || a->in_cb || (!data && len) || len == 0)
         return DC_EINVAL;
     if (a->state != SCTPC_ESTABLISHED)
-        return DC_ECLOSED;
+        return a->state < SCTPC_ESTABLISHED ? DC_EAGAIN : DC_ECLOSED;
     if (stream >= SCTPC_STREAMS || stream >= a->peer_mis)
         return DC_EINVAL;
     if (len > a->cfg.send_buffer)
         return DC_ETOOBIG;
-    if (a->buffered + len > a->cfg.send_buffer || sctpc_stream_resetting(a, stream))
+    if (sctpc_stream_resetting(a, stream))
         return DC_EAGAIN;
+    if (a->buffered + len > a->cfg.send_buffer) {
+        a->want_writable = true;
+        return DC_EAGAIN;
+    }
     uint32_t nfrag = (uint32_t)((len + SCTPC_DATA_ROOM - 1) / SCTPC_DATA_ROOM);
     struct sctpc_msg *m = util_malloc(sizeof *m + len);
     m->refs = nfrag;
@@ -96,6 +100,8 @@ int sctpc_send(struct sctpc *a, uint16_t stream, uint32_t ppid, const uint8_t *d
         c->state = TX_UNSENT;
     }
     a->buffered += len;
+    if (a->buffered > a->cfg.low_water)
+        a->want_writable = true;
     a->stats.msgs_out++;
     return 0;
 }
@@ -408,6 +414,11 @@ void sctpc_tx_sack(struct sctpc *a, const struct sctpc_sack *s, uint64_t now_ms)
     advance_peer_ack(a);
     if (sctpc_lt32(cum, a->adv_peer_ack))
         a->fwd_tsn_due = true;
+    if (a->want_writable && a->buffered <= a->cfg.low_water) {
+        a->want_writable = false;
+        if (a->cb.on_writable)
+            a->cb.on_writable(a->ctx);
+    }
 }
 
 void sctpc_tx_t3(struct sctpc *a, uint64_t now_ms)

@@ -47,7 +47,7 @@ struct ep {
     struct qpkt *head, *tail;
     int opened, closed, reason;
     int peer_resets, reset_done, reset_failed, chan_closed;
-    int channels, acks;
+    int channels, acks, writable;
     struct datachannel_table dct; /* ours: the channel layer */
     uint64_t msgs, bytes;
     uint32_t next_seq[SCTPC_STREAMS];
@@ -114,6 +114,7 @@ static inline void cb_send(void *ctx, const uint8_t *pkt, size_t len)
 }
 
 static inline void cb_open(void *ctx) { ((struct ep *)ctx)->opened++; }
+static inline void cb_writable(void *ctx) { ((struct ep *)ctx)->writable++; }
 
 static inline void cb_closed(void *ctx, int reason)
 {
@@ -215,6 +216,7 @@ static const struct sctpc_callbacks OURS_CB = {
     .on_stream_reset = cb_stream_reset,
     .on_reset_done = cb_reset_done,
     .on_closed = cb_closed,
+    .on_writable = cb_writable,
 };
 
 static const struct sctp_callbacks USR_CB = {

@@ -136,6 +136,34 @@ static void do_lossy_channel(enum ep_kind yk)
     assert_int_equal(sctpc_buffered(X.c), 0);
 }
 
+/* A channel with a 200 ms lifetime: what cannot get through in time is
+ * abandoned (also before its first transmission), the rest arrives. */
+static void do_timed_channel(enum ep_kind yk)
+{
+    setup_reliable(yk);
+    struct dcep_open o = {.channel_type = DCEP_CHANNEL_TIMED_UNORDERED,
+                          .priority = DCEP_PRIORITY_NORMAL, .reliability = 200,
+                          .label = "t", .label_len = 1};
+    uint8_t buf[32];
+    int n = dcep_build_open(&o, buf, sizeof buf);
+    assert_non_null(datachannel_add(&X.dct, 4, o.channel_type, 200, "t", 1, NULL, 0, true));
+    assert_int_equal(sctpc_send(X.c, 4, DCEP_PPID_CONTROL, buf, (size_t)n, NULL, now_ms), 0);
+    run_for(50);
+    assert_int_equal(X.acks, 2);
+    loss_pct = 100;
+    uint32_t lx = 0, sx = 0;
+    send_seq(&X, 4, 200, 400, &lx);
+    run_for(1000);
+    loss_pct = 0;
+    send_seq(&X, 0, 5, 100, &sx);
+    RUN_UNTIL(Y.per_stream[0] == 5, 20000);
+    assert_int_equal(Y.per_stream[0], 5);
+    assert_int_equal(Y.per_stream[4], 0);
+    assert_true(ours_stats(&X).abandoned >= 200);
+    run_for(2000);
+    assert_int_equal(sctpc_buffered(X.c), 0);
+}
+
 static void do_dcep(enum ep_kind yk)
 {
     pair_up(EP_OURS, yk, 0, 0);
@@ -255,6 +283,67 @@ static void do_too_big(enum ep_kind yk)
     free(m);
 }
 
+/* A dead link: retransmissions run out and the association fails. */
+static void do_dead_link(enum ep_kind yk)
+{
+    setup_reliable(yk);
+    uint32_t sx = 0;
+    send_seq(&X, 0, 5, 100, &sx);
+    loss_pct = 100;
+    RUN_UNTIL(X.closed, 120000);
+    assert_int_equal(X.closed, 1);
+    assert_int_equal(X.reason, SCTPC_CLOSE_ABORTED);
+    assert_int_equal(ep_send(&X, 0, (const uint8_t *)"abcd", 4), DC_ECLOSED);
+}
+
+/* Sends are refused before the association is up and when the buffer is
+ * full; on_writable follows once SACKs drain it. */
+static void do_backpressure(enum ep_kind yk)
+{
+    pair_up(EP_OURS, yk, 0, 0);
+    assert_int_equal(sctpc_send(X.c, 0, 53, (const uint8_t *)"x", 1, NULL, now_ms), DC_EAGAIN);
+    pair_connect();
+    ep_open_channel(&X, 0, true, -1);
+    run_for(50);
+    static uint8_t big[60000];
+    int n = 0;
+    while (ep_send(&X, 0, big, sizeof big) == 0)
+        n++;
+    assert_true(n >= 30);
+    assert_int_equal(X.writable, 0);
+    assert_int_equal(sctpc_send(X.c, 0, 53, NULL, 0, NULL, now_ms), DC_EINVAL);
+    assert_int_equal(sctpc_send(X.c, SCTPC_STREAMS, 53, big, 1, NULL, now_ms), DC_EINVAL);
+    RUN_UNTIL(X.writable > 0, 10000);
+    assert_true(X.writable > 0);
+    RUN_UNTIL(Y.per_stream[0] == (uint64_t)n, 30000);
+    assert_int_equal(Y.per_stream[0], n);
+    assert_int_equal(sctpc_buffered(X.c), 0);
+}
+
+/* A HEARTBEAT is answered with its info echoed (usrsctp sends them when
+ * idle; here one is crafted). */
+static void do_heartbeat(enum ep_kind yk)
+{
+    setup_reliable(yk);
+    if (yk == EP_USR) {
+        run_for(70000); /* idle: usrsctp heartbeats every 30 s */
+        assert_true(ep_open(&X) && ep_open(&Y));
+        assert_int_equal(X.closed + Y.closed, 0);
+        return;
+    }
+    uint8_t pkt[64], info[12] = {0, 1, 0, 12, 'p', 'i', 'n', 'g', 1, 2, 3, 4};
+    sctpc_put_header(pkt, 5000, X.c->my_vtag);
+    int n = sctpc_put_chunk(pkt + 12, sizeof pkt - 12, SCTPC_HEARTBEAT, 0, info, sizeof info);
+    sctpc_seal(pkt, 12 + (size_t)n);
+    ep_clear_queue(&X);
+    sctpc_feed(X.c, pkt, 12 + (size_t)n, now_ms);
+    sctpc_flush(X.c, now_ms);
+    assert_non_null(X.head);
+    assert_int_equal(X.head->data[12], SCTPC_HEARTBEAT_ACK);
+    assert_memory_equal(X.head->data + 16, info, sizeof info);
+    assert_int_equal(sctpc_rd32(X.head->data + 4), X.c->peer_vtag);
+}
+
 #define BOTH(name)                                                        \
     static void test_##name##_usr(void **s) { (void)s; do_##name(EP_USR); } \
     static void test_##name##_self(void **s) { (void)s; do_##name(EP_OURS); }
@@ -265,10 +354,14 @@ BOTH(loss20)
 BOTH(big)
 BOTH(lossy_channel)
 BOTH(dcep)
+BOTH(timed_channel)
 BOTH(reset)
 BOTH(abort)
 BOTH(shutdown)
 BOTH(too_big)
+BOTH(dead_link)
+BOTH(backpressure)
+BOTH(heartbeat)
 
 #define T(name)                                               \
     cmocka_unit_test_teardown(test_##name##_usr, teardown), \
@@ -278,7 +371,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(setup), T(ordered), T(loss10),  T(loss20), T(big),       T(lossy_channel),
-        T(dcep),  T(reset),   T(abort),   T(shutdown), T(too_big),
+        T(dcep),  T(reset),   T(abort),   T(shutdown), T(too_big),  T(dead_link),
+        T(backpressure), T(heartbeat), T(timed_channel),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     dep_usrsctp_shutdown(1000);
