@@ -363,7 +363,8 @@ static inline void pair_connect(void)
         assert_int_equal(sctpc_connect(Y.c, now_ms), 0);
     else
         assert_int_equal(sctp_assoc_connect(Y.u), 0);
-    for (int i = 0; i < 3000 && !(X.opened && Y.opened); i++)
+    /* usrsctp backs its INIT and COOKIE timers off up to 60 s. */
+    for (int i = 0; i < 12000 && !(X.opened && Y.opened); i++)
         run_for(10);
     assert_int_equal(X.opened, 1);
     assert_int_equal(Y.opened, 1);

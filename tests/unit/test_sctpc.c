@@ -125,8 +125,9 @@ static void do_lossy_channel(enum ep_kind yk)
     RUN_UNTIL(Y.per_stream[0] == 50 && X.per_stream[1] == 50, 120000);
     assert_int_equal(Y.per_stream[0], 50);
     assert_int_equal(X.per_stream[1], 50);
+    /* Our sender gets most through; usrsctp abandons more eagerly. */
     assert_true(Y.per_stream[2] > 100 && Y.per_stream[2] <= 300);
-    assert_true(X.per_stream[3] > 100 && X.per_stream[3] <= 300);
+    assert_true(X.per_stream[3] > (yk == EP_OURS ? 100 : 30) && X.per_stream[3] <= 300);
     struct sctpc_stats s = ours_stats(&X);
     assert_true(s.abandoned > 0);
     assert_true(s.fwd_tsn_out > 0);
@@ -211,6 +212,20 @@ static void do_reset(enum ep_kind yk)
     run_for(500);
     assert_int_equal(Y.per_stream[0], 20);
     assert_int_equal(Y.order_errors, 0);
+    /* The peer closes its channel 1: we reset ours back. */
+    if (yk == EP_USR) {
+        assert_int_equal(sctp_assoc_close_channel(Y.u, 1), 0);
+    } else {
+        datachannel_find(&Y.dct, 1)->state = DATACHANNEL_CLOSING;
+        assert_int_equal(sctpc_reset_stream(Y.c, 1), 0);
+    }
+    run_for(1000);
+    assert_int_equal(X.peer_resets, 2);
+    assert_int_equal(X.reset_done, 2);
+    if (yk == EP_USR)
+        assert_int_equal(Y.chan_closed, 2);
+    else
+        assert_int_equal(Y.reset_done, 2);
 }
 
 static void do_abort(enum ep_kind yk)
@@ -369,6 +384,11 @@ BOTH(heartbeat)
 
 int main(void)
 {
+    /* SCTPC_TEST_SEED picks another loss pattern; SCTPC_TEST_FILTER a test. */
+    if (getenv("SCTPC_TEST_SEED"))
+        rng = strtoull(getenv("SCTPC_TEST_SEED"), NULL, 0) | 1;
+    if (getenv("SCTPC_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("SCTPC_TEST_FILTER"));
     const struct CMUnitTest tests[] = {
         T(setup), T(ordered), T(loss10),  T(loss20), T(big),       T(lossy_channel),
         T(dcep),  T(reset),   T(abort),   T(shutdown), T(too_big),  T(dead_link),
