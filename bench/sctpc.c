@@ -9,7 +9,9 @@
  * time summed over those calls) and the process CPU time of both ends
  * together.  Our core is driven as the server will drive it: sends, then
  * one sctpc_tick (timers + flush) per loop turn; usrsctp sends each message
- * at once and runs its timers every 16 turns.  Usage: sctpc [iterations]
+ * at once and runs its timers every 16 turns.  "sctpc" is the bare core,
+ * "sctpc_dc" the data channel layer on it (the same work as usrsctp's row,
+ * which goes through transport/sctp.c's channels).  Usage: sctpc [iterations]
  * (default 20000). */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "transport/dep_usrsctp.h"
 #include "transport/sctp.h"
 #include "transport/sctpc.h"
+#include "transport/sctpc_dc.h"
 
 #define MSG_LEN 100
 #define QCAP 256
@@ -151,6 +154,57 @@ static struct result run_ours(int iters, int batch)
     return (struct result){(double)t_sender / (double)n, (double)total / (double)n};
 }
 
+static void feed_dc(void *a, const uint8_t *p, size_t n, uint64_t now_ms)
+{
+    sctpc_dc_feed(a, p, n, now_ms);
+}
+
+/* The data channel layer on our core: the same work as run_usr. */
+static struct result run_dc(int iters, int batch)
+{
+    static const struct sctp_callbacks cb = {.send = on_send, .on_open = on_open,
+                                             .on_message = on_msg};
+    memset(&S, 0, sizeof S);
+    memset(&R, 0, sizeof R);
+    struct sctpc_dc *s = sctpc_dc_new(&cb, &S, 0, 0, 0), *r = sctpc_dc_new(&cb, &R, 0, 0, 0);
+    uint64_t now = ns_now() / 1000000;
+    sctpc_dc_connect(s, now);
+    sctpc_dc_connect(r, now);
+    for (int i = 0; i < 20; i++) {
+        if (i == 10)
+            sctpc_dc_open_channel(s, 1, "bench", true, -1);
+        sctpc_dc_flush(s, now);
+        sctpc_dc_flush(r, now);
+        drain(&S, feed_dc, r, now);
+        drain(&R, feed_dc, s, now);
+    }
+    uint8_t msg[MSG_LEN] = {1};
+    uint64_t t_sender = 0, t_start = cpu_now();
+    for (int i = 0; i < iters; i++) {
+        now = ns_now() / 1000000;
+        uint64_t t0 = ns_now();
+        for (int k = 0; k < batch; k++)
+            sctpc_dc_send(s, 1, DCEP_PPID_BINARY, msg, sizeof msg);
+        sctpc_dc_tick(s, now);
+        uint64_t t1 = ns_now();
+        drain(&S, feed_dc, r, now);
+        sctpc_dc_tick(r, now);
+        uint64_t t2 = ns_now();
+        drain(&R, feed_dc, s, now);
+        t_sender += (t1 - t0) + (ns_now() - t2);
+    }
+    uint64_t total = cpu_now() - t_start;
+    uint64_t n = (uint64_t)iters * (uint64_t)batch;
+    if (R.msgs != n)
+        fprintf(stderr, "sctpc_dc: delivered %llu of %llu\n", (unsigned long long)R.msgs,
+                (unsigned long long)n);
+    sctpc_dc_free(s);
+    sctpc_dc_free(r);
+    discard(&S);
+    discard(&R);
+    return (struct result){(double)t_sender / (double)n, (double)total / (double)n};
+}
+
 static struct result run_usr(int iters, int batch)
 {
     static const struct sctp_callbacks cb = {.send = on_send, .on_open = on_open,
@@ -206,8 +260,10 @@ int main(int argc, char **argv)
     const int batches[2] = {1, 5};
     for (int b = 0; b < 2; b++) {
         struct result o = run_ours(iters, batches[b]);
+        struct result d = run_dc(iters, batches[b]);
         struct result u = run_usr(iters, batches[b]);
         printf("%-8s %5d %16.0f %16.0f\n", "sctpc", batches[b], o.sender_ns, o.total_ns);
+        printf("%-8s %5d %16.0f %16.0f\n", "sctpc_dc", batches[b], d.sender_ns, d.total_ns);
         printf("%-8s %5d %16.0f %16.0f\n", "usrsctp", batches[b], u.sender_ns, u.total_ns);
     }
     dep_usrsctp_shutdown(1000);

@@ -147,6 +147,19 @@ bool sctpc_is_open(const struct sctpc *a)
 
 size_t sctpc_buffered(const struct sctpc *a) { return a ? a->buffered : 0; }
 
+uint16_t sctpc_out_streams(const struct sctpc *a)
+{
+    if (!a || !a->peer_vtag)
+        return 0;
+    return a->peer_mis < SCTPC_STREAMS ? a->peer_mis : SCTPC_STREAMS;
+}
+
+void sctpc_set_low_water(struct sctpc *a, size_t bytes)
+{
+    if (a)
+        a->cfg.low_water = bytes;
+}
+
 void sctpc_stats(const struct sctpc *a, struct sctpc_stats *out) { *out = a->stats; }
 
 int sctpc_shutdown(struct sctpc *a)
@@ -404,15 +417,31 @@ static bool dispatch(struct sctpc *a, const struct sctpc_chunk *c, uint64_t now_
     }
 }
 
+/* After the association closed: a SHUTDOWN-ACK retransmitted by a peer
+ * that missed our SHUTDOWN-COMPLETE gets one more (T bit, tag reflected;
+ * RFC 9260 8.4); everything else is ignored. */
+static void dead_input(struct sctpc *a, const struct sctpc_hdr *h, struct sctpc_iter *it)
+{
+    struct sctpc_chunk c;
+    if (sctpc_next_chunk(it, &c) != 1 || c.type != SCTPC_SHUTDOWN_ACK || h->vtag != a->my_vtag)
+        return;
+    uint8_t ch[4] = {SCTPC_SHUTDOWN_COMPLETE, SCTPC_FLAG_T, 0, 4};
+    send_raw(a, h->vtag, ch, sizeof ch);
+}
+
 void sctpc_feed(struct sctpc *a, const uint8_t *pkt, size_t len, uint64_t now_ms)
 {
     struct sctpc_hdr h;
     struct sctpc_iter it;
     struct sctpc_chunk c;
-    if (!a || a->state == SCTPC_DEAD || a->in_cb)
+    if (!a || a->in_cb)
         return;
     if (sctpc_packet_parse(pkt, len, &h, &it) < 0 || h.dst_port != a->cfg.port) {
         a->stats.drop_bad_pkt++;
+        return;
+    }
+    if (a->state == SCTPC_DEAD) {
+        dead_input(a, &h, &it);
         return;
     }
     a->stats.pkts_in++;

@@ -131,6 +131,10 @@ int sctpc_shutdown(struct sctpc *a);
 void sctpc_abort(struct sctpc *a);
 
 bool sctpc_is_open(const struct sctpc *a);
+/* Streams we may send on: min(SCTPC_STREAMS, the peer's inbound streams);
+ * 0 until the association is up. */
+uint16_t sctpc_out_streams(const struct sctpc *a);
+void sctpc_set_low_water(struct sctpc *a, size_t bytes);
 /* Bytes of user data queued or in flight. */
 size_t sctpc_buffered(const struct sctpc *a);
 void sctpc_stats(const struct sctpc *a, struct sctpc_stats *out);

@@ -28,9 +28,10 @@
 #include "transport/dep_usrsctp.h"
 #include "transport/sctp.h"
 #include "transport/sctpc.h"
+#include "transport/sctpc_dc.h"
 #include "transport/sctpc_wire.h"
 
-enum ep_kind { EP_OURS, EP_USR };
+enum ep_kind { EP_OURS, EP_USR, EP_DC }; /* core, usrsctp, data channels on the core */
 
 struct qpkt {
     struct qpkt *next;
@@ -43,6 +44,7 @@ struct ep {
     const char *name;
     struct sctpc *c;
     struct sctp_assoc *u;
+    struct sctpc_dc *d;
     struct ep *peer;
     struct qpkt *head, *tail;
     int opened, closed, reason;
@@ -246,6 +248,8 @@ static inline void ep_free(struct ep *e)
         sctpc_free(e->c);
     if (e->u)
         sctp_assoc_free(e->u);
+    if (e->d)
+        sctpc_dc_free(e->d);
     if (e->kind == EP_OURS)
         datachannel_table_free(&e->dct);
     ep_clear_queue(e);
@@ -262,6 +266,9 @@ static inline void ep_new(struct ep *e, const char *name, enum ep_kind kind, uin
         datachannel_table_init(&e->dct);
         e->c = sctpc_new(&cfg, &OURS_CB, e);
         assert_non_null(e->c);
+    } else if (kind == EP_DC) {
+        e->d = sctpc_dc_new(&USR_CB, e, 5000, max_msg, 0);
+        assert_non_null(e->d);
     } else {
         e->u = sctp_assoc_new(&USR_CB, e, 5000, max_msg, 0);
         assert_non_null(e->u);
@@ -274,6 +281,8 @@ static inline void ep_feed(struct ep *e, const uint8_t *p, size_t n)
         sctpc_feed(e->c, p, n, now_ms);
     else if (e->u)
         sctp_assoc_feed(e->u, p, n);
+    else if (e->d)
+        sctpc_dc_feed(e->d, p, n, now_ms);
 }
 
 /* Hands what `from` sent to its peer, through the lossy network. */
@@ -319,6 +328,10 @@ static inline void pump(void)
             sctpc_flush(X.c, now_ms);
         if (Y.c)
             sctpc_flush(Y.c, now_ms);
+        if (X.d)
+            sctpc_dc_flush(X.d, now_ms);
+        if (Y.d)
+            sctpc_dc_flush(Y.d, now_ms);
         if (deliver(&X) + deliver(&Y) == 0)
             return;
     }
@@ -336,12 +349,18 @@ static inline void run_for(uint64_t ms)
             sctpc_tick(X.c, now_ms);
         if (Y.c)
             sctpc_tick(Y.c, now_ms);
+        if (X.d)
+            sctpc_dc_tick(X.d, now_ms);
+        if (Y.d)
+            sctpc_dc_tick(Y.d, now_ms);
     }
     pump();
 }
 
 static inline bool ep_open(const struct ep *e)
 {
+    if (e->d)
+        return sctpc_dc_is_open(e->d);
     return e->c ? sctpc_is_open(e->c) : sctp_assoc_is_open(e->u);
 }
 
@@ -357,10 +376,14 @@ static inline void pair_connect(void)
 {
     if (X.c)
         assert_int_equal(sctpc_connect(X.c, now_ms), 0);
+    else if (X.d)
+        assert_int_equal(sctpc_dc_connect(X.d, now_ms), 0);
     else
         assert_int_equal(sctp_assoc_connect(X.u), 0);
     if (Y.c)
         assert_int_equal(sctpc_connect(Y.c, now_ms), 0);
+    else if (Y.d)
+        assert_int_equal(sctpc_dc_connect(Y.d, now_ms), 0);
     else
         assert_int_equal(sctp_assoc_connect(Y.u), 0);
     /* usrsctp backs its INIT and COOKIE timers off up to 60 s. */
@@ -377,6 +400,10 @@ static inline void ep_open_channel(struct ep *e, uint16_t stream, bool ordered, 
 {
     if (e->u) {
         assert_int_equal(sctp_assoc_open_channel(e->u, stream, "ch", ordered, max_rexmit), 0);
+        return;
+    }
+    if (e->d) {
+        assert_int_equal(sctpc_dc_open_channel(e->d, stream, "ch", ordered, max_rexmit), 0);
         return;
     }
     struct dcep_open o = {.channel_type = datachannel_type_for(ordered, max_rexmit),
@@ -397,6 +424,8 @@ static inline int ep_send(struct ep *e, uint16_t stream, const uint8_t *data, si
 {
     if (e->u)
         return sctp_assoc_send(e->u, stream, DCEP_PPID_BINARY, data, len);
+    if (e->d)
+        return sctpc_dc_send(e->d, stream, DCEP_PPID_BINARY, data, len);
     struct datachannel *c = datachannel_find(&e->dct, stream);
     if (!c)
         return DC_ENOTFOUND;
@@ -466,5 +495,8 @@ static inline void ep_dump(const struct ep *e)
             (unsigned long)a->stats.fwd_tsn_out, (unsigned long)a->stats.fwd_tsn_in,
             (unsigned long)a->stats.abandoned, (unsigned long)a->stats.rtx_t3,
             (unsigned long)a->stats.rtx_fast, (unsigned long)now_ms);
+    for (size_t i = 0; i < a->npend && i < 20; i++)
+        fprintf(stderr, "  pend tsn=%u stream=%u ssn=%u flags=%x len=%u\n", a->pend[i].tsn,
+                a->pend[i].stream, a->pend[i].ssn, a->pend[i].flags, a->pend[i].len);
 }
 #endif
