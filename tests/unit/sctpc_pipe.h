@@ -56,6 +56,8 @@ struct ep {
     uint64_t per_stream[SCTPC_STREAMS];
     bool check_order[SCTPC_STREAMS];
     int order_errors;
+    uint8_t seen[SCTPC_STREAMS][512]; /* sequence numbers 0..4095 received */
+    int dup_errors;                   /* a message delivered twice */
     size_t last_len;
     uint32_t last_sum;
 };
@@ -165,6 +167,12 @@ static inline void cb_message(void *ctx, uint16_t stream, uint32_t ppid, const u
         e->last_sum = sum32(data, len);
     if (stream < SCTPC_STREAMS) {
         e->per_stream[stream]++;
+        if (len >= 4 && sctpc_rd32(data) < 4096) {
+            uint32_t q = sctpc_rd32(data);
+            if (e->seen[stream][q / 8] & (1u << (q % 8)))
+                e->dup_errors++;
+            e->seen[stream][q / 8] |= (uint8_t)(1u << (q % 8));
+        }
         if (e->check_order[stream] && len >= 4) {
             uint32_t seq = sctpc_rd32(data);
             if (seq != e->next_seq[stream])

@@ -79,6 +79,7 @@ static void lossy_run(enum ep_kind yk, unsigned pct)
     assert_int_equal(Y.per_stream[0], 400);
     assert_int_equal(X.per_stream[1], 400);
     assert_int_equal(X.order_errors + Y.order_errors, 0);
+    assert_int_equal(X.dup_errors + Y.dup_errors, 0);
     struct sctpc_stats s = ours_stats(&X);
     assert_true(s.rtx_t3 + s.rtx_fast > 0);
     assert_true(s.dup_tsns > 0);
@@ -134,9 +135,34 @@ static void do_lossy_channel(enum ep_kind yk)
     assert_true(s.abandoned > 0);
     assert_true(s.fwd_tsn_out > 0);
     assert_int_equal(X.order_errors + Y.order_errors, 0);
+    assert_int_equal(X.dup_errors + Y.dup_errors, 0);
     loss_pct = 0;
     run_for(2000);
     assert_int_equal(sctpc_buffered(X.c), 0);
+}
+
+/* Reliable unordered channels under loss, heavy reordering and
+ * duplication: every message exactly once. */
+static void do_unordered(enum ep_kind yk)
+{
+    pair_up(EP_OURS, yk, 0, 0);
+    pair_connect();
+    ep_open_channel(&X, 0, false, -1);
+    ep_open_channel(&Y, 1, false, -1);
+    run_for(50);
+    loss_pct = 10;
+    dup_pct = 10;
+    reorder_pct = 30;
+    uint32_t sx = 0, sy = 0;
+    for (int round = 0; round < 10; round++) {
+        send_seq(&X, 0, 50, 100 + (size_t)round * 300, &sx);
+        send_seq(&Y, 1, 50, 100 + (size_t)round * 250, &sy);
+        run_for(100);
+    }
+    RUN_UNTIL(Y.per_stream[0] == 500 && X.per_stream[1] == 500, 1800000);
+    assert_int_equal(Y.per_stream[0], 500);
+    assert_int_equal(X.per_stream[1], 500);
+    assert_int_equal(X.dup_errors + Y.dup_errors, 0);
 }
 
 /* A channel with a 200 ms lifetime: what cannot get through in time is
@@ -372,6 +398,7 @@ BOTH(big)
 BOTH(lossy_channel)
 BOTH(dcep)
 BOTH(timed_channel)
+BOTH(unordered)
 BOTH(reset)
 BOTH(abort)
 BOTH(shutdown)
@@ -394,7 +421,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(setup), T(ordered), T(loss10),  T(loss20), T(big),       T(lossy_channel),
         T(dcep),  T(reset),   T(abort),   T(shutdown), T(too_big),  T(dead_link),
-        T(backpressure), T(heartbeat), T(timed_channel),
+        T(backpressure), T(heartbeat), T(timed_channel), T(unordered),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     dep_usrsctp_shutdown(1000);
