@@ -3,7 +3,7 @@
  * One SCTP association (RFC 9260) with the extensions WebRTC peers use:
  * PR-SCTP FORWARD-TSN (RFC 3758) and outgoing stream reset (RFC 6525).
  * It works on SCTP user messages (stream, PPID, bytes); the data channel
- * layer (DCEP, channel table) sits above it and is not part of this module.
+ * layer (DCEP, channel table) is transport/sctpc_dc.h, on top of it.
  *
  * No I/O and no clock: decrypted packets come in through sctpc_feed,
  * packets go out through cb->send, and every call that may need the time
@@ -13,7 +13,9 @@
  * (control chunks, SACK, retransmissions, new DATA) bundled into as few
  * packets of at most SCTPC_MTU bytes as possible.  sctpc_tick runs the
  * timers (call it when sctpc_next_timer says, or every ~10 ms) and
- * flushes.  sctpc_abort is the one call that sends at once.
+ * flushes.  Packets that stand alone go out at once instead: the INIT-ACK
+ * answering an INIT and the SHUTDOWN-COMPLETE ending a shutdown (from
+ * sctpc_feed), and the ABORT of sctpc_abort.
  *
  * Callbacks run synchronously inside sctpc_feed / sctpc_flush / sctpc_tick;
  * buffers they get are valid only during the call.  send must not call
@@ -31,9 +33,9 @@
  *
  * Return codes: 0 or DC_* (common/err.h): DC_EAGAIN not open yet, send
  * buffer full (on_writable follows) or the stream's reset still under way,
- * DC_ETOOBIG message over the peer's limit, DC_EINVAL bad argument or
- * stream, DC_ECLOSED association closed or shutting down, DC_EEXIST a reset of that
- * stream is already pending. */
+ * DC_ETOOBIG message larger than the send buffer, DC_EINVAL bad argument
+ * or stream, DC_ECLOSED association closed or shutting down, DC_EEXIST a
+ * reset of that stream is already pending. */
 #ifndef DC_SCTPC_H
 #define DC_SCTPC_H
 
