@@ -336,6 +336,13 @@ int sctpc_dc_send(struct sctpc_dc *a, uint16_t stream, uint32_t ppid, const uint
     return r;
 }
 
+int sctpc_dc_hold(struct sctpc_dc *a, bool hold)
+{
+    (void)hold;
+    int r = check_open(a);
+    return r == DC_EAGAIN ? 0 : r;
+}
+
 int sctpc_dc_open_channel(struct sctpc_dc *a, uint16_t stream, const char *label, bool ordered,
                           int max_rexmit)
 {

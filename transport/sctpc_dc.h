@@ -43,6 +43,10 @@ uint64_t sctpc_dc_next_timer(const struct sctpc_dc *a);
 
 int sctpc_dc_send(struct sctpc_dc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,
                   size_t len);
+/* Parity with sctp_assoc_hold (usrsctp's Nagle switch): this layer always
+ * holds everything until sctpc_dc_flush, so it only checks the association.
+ * 0, DC_ECLOSED, DC_EINVAL. */
+int sctpc_dc_hold(struct sctpc_dc *a, bool hold);
 int sctpc_dc_open_channel(struct sctpc_dc *a, uint16_t stream, const char *label, bool ordered,
                           int max_rexmit);
 int sctpc_dc_close_channel(struct sctpc_dc *a, uint16_t stream);

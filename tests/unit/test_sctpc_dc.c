@@ -39,6 +39,8 @@ static void do_channels(enum ep_kind yk)
     assert_string_equal(ci.label, "ch");
     assert_int_equal(ci.type, DCEP_CHANNEL_RELIABLE_UNORDERED);
     assert_false(sctpc_dc_channel_info(X.d, 3, &ci));
+    assert_int_equal(sctpc_dc_hold(X.d, true), 0);
+    assert_int_equal(sctpc_dc_hold(NULL, true), DC_EINVAL);
 }
 
 static void do_messages(enum ep_kind yk)
