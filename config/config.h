@@ -38,6 +38,11 @@ struct config_key {
     char *secret;
 };
 
+/* rtc.sctp: the SCTP stack of the data channels (the same numbers as
+ * transport/peer_sctp.h's enum peer_sctp_impl). */
+#define CONFIG_SCTP_NATIVE 0
+#define CONFIG_SCTP_USRSCTP 1
+
 struct config {
     int port;                 /* HTTP/WebSocket port, 7880 */
     char **bind_addresses;    /* IP literals; none (n == 0) = all interfaces */
@@ -50,6 +55,7 @@ struct config {
         int udp_port;         /* single UDP port for all ICE traffic, 7882 */
         int tcp_port;         /* ICE-TCP, 7881; 0 = off */
         char *node_ip;        /* advertised IP(s) "v4" or "v4,v6"; NULL = auto */
+        int sctp;             /* dcsfu's own key rtc.sctp: CONFIG_SCTP_NATIVE or _USRSCTP */
     } rtc;
     struct {
         bool auto_create;     /* true */

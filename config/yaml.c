@@ -31,6 +31,7 @@ enum ktype {
     K_URLS,    /* char ** + count, http(s) URLs */
     K_KEYS,
     K_LEVEL,
+    K_SCTP,    /* int: "native" or "usrsctp" */
 };
 
 struct ckey {
@@ -50,6 +51,7 @@ static const struct ckey rtc_keys[] = {
     F("udp_port", K_UDP_PORT, rtc.udp_port),
     F("tcp_port", K_PORT0, rtc.tcp_port),
     F("node_ip", K_NODE_IP, rtc.node_ip),
+    F("sctp", K_SCTP, rtc.sctp),
     {0},
 };
 
@@ -180,6 +182,7 @@ static const char *expected(enum ktype t)
     case K_URLS: return "a list of http:// or https:// URLs";
     case K_KEYS: return "a mapping of API key to secret";
     case K_LEVEL: return "one of debug, info, warn, error";
+    case K_SCTP: return "native or usrsctp";
     }
     return "a value";
 }
@@ -261,6 +264,11 @@ static int apply_scalar(struct yctx *x, const struct ckey *k, const yaml_node_t 
         if ((n = log_level_parse(s)) < 0)
             return bad(x, v, path, expected(k->type));
         *(int *)field = n;
+        return 0;
+    case K_SCTP:
+        if (strcmp(s, "native") && strcmp(s, "usrsctp"))
+            return bad(x, v, path, expected(k->type));
+        *(int *)field = strcmp(s, "native") ? CONFIG_SCTP_USRSCTP : CONFIG_SCTP_NATIVE;
         return 0;
     case K_STR:
         set_str(field, s);

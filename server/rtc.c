@@ -33,7 +33,9 @@ struct rtc_peer {
     struct sockaddr_storage addr;
     bool has_addr;
     bool dead;
+    bool dirty;                   /* in rtc->dirty: flush at the end of the turn */
     struct rtc_peer *next;
+    struct rtc_peer *dirty_next;
 };
 
 /* DataPackets of one loop turn whose fan-out time is observed. */
@@ -52,6 +54,7 @@ struct rtc {
     size_t n_cands;
     struct hmap by_ufrag, by_addr;
     struct rtc_peer *peers;
+    struct rtc_peer *dirty;       /* peers with SCTP output to flush this turn */
     uint64_t dropped_unknown, peers_connected;
     uint64_t peer_failed[RTC_PEER_FAILURES];
     struct sctp_stats sctp_gone;  /* counters of freed peers */
@@ -201,13 +204,36 @@ static const struct peer_callbacks peer_cbs = {
 
 /* ---------- room manager hooks ---------- */
 
+/* rp's association may have queued output: flushed at the end of the turn. */
+static void mark_dirty(struct rtc_peer *rp)
+{
+    if (rp->dirty)
+        return;
+    rp->dirty = true;
+    rp->dirty_next = rp->rtc->dirty;
+    rp->rtc->dirty = rp;
+}
+
+static void flush_dirty(struct rtc *r)
+{
+    uint64_t now = util_now_ms();
+    while (r->dirty) {
+        struct rtc_peer *rp = r->dirty;
+        r->dirty = rp->dirty_next;
+        rp->dirty = false;
+        if (!rp->dead)
+            peer_flush(rp->peer, now);
+    }
+}
+
 char *rtc_answer(void *ctx, struct participant *p, const char *offer, size_t len, const char **why)
 {
     struct rtc *r = ctx;
     struct rtc_peer *rp = p->peer;
     if (!rp) {
         struct peer_config pc = {.max_message_size = MAX_MESSAGE_SIZE,
-                                 .consent_timeout_ms = CONSENT_TIMEOUT_MS};
+                                 .consent_timeout_ms = CONSENT_TIMEOUT_MS,
+                                 .sctp_impl = r->cfg->rtc.sctp};
         rp = util_calloc(1, sizeof *rp);
         rp->rtc = r;
         rp->part = p;
@@ -240,6 +266,7 @@ int rtc_send_data(struct participant *p, int kind, const uint8_t *data, size_t l
     struct rtc_peer *rp = p->peer;
     if (!rp || rp->dead)
         return DC_ECLOSED;
+    mark_dirty(rp);
     return peer_send(rp->peer, kind, data, len);
 }
 
@@ -288,6 +315,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
         return;
     }
     peer_on_datagram(rp->peer, util_now_ms(), from, (const uint8_t *)buf->base, (size_t)n);
+    mark_dirty(rp);
 }
 
 static void sctp_stats_add(struct sctp_stats *sum, const struct sctp_stats *st)
@@ -308,7 +336,7 @@ static void reap(struct rtc *r)
 {
     for (struct rtc_peer **pp = &r->peers; *pp;) {
         struct rtc_peer *rp = *pp;
-        if (rp->dead) {
+        if (rp->dead && !rp->dirty) {
             *pp = rp->next;
             struct sctp_stats st;
             peer_sctp_stats(rp->peer, &st);
@@ -326,10 +354,14 @@ static void on_timer(uv_timer_t *t)
     struct rtc *r = t->data;
     uint64_t now = util_now_ms();
     sctp_tick(now);
-    if (++r->ticks % PEER_TICK_EVERY == 0)
-        for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
-            if (!rp->dead)
-                peer_tick(rp->peer, now);
+    bool peers_due = ++r->ticks % PEER_TICK_EVERY == 0;
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
+        if (rp->dead)
+            continue;
+        peer_tick_sctp(rp->peer, now);
+        if (peers_due)
+            peer_tick(rp->peer, now);
+    }
     reap(r);
 }
 
@@ -448,6 +480,7 @@ static void flush_batches(void *ctx)
     struct rtc *r = ctx;
     if (r->rm)
         rm_data_flush(r->rm);
+    flush_dirty(r);
     if (r->n_arrivals == 0)
         return;
     udp_out_flush(r->out);
