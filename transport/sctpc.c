@@ -466,6 +466,13 @@ void sctpc_feed(struct sctpc *a, const uint8_t *pkt, size_t len, uint64_t now_ms
             a->sack_at = now_ms + SCTPC_DELAYED_ACK;
     }
     sctpc_reconf_check(a);
+    /* While there are gaps or duplicates, every packet gets its own SACK at
+     * once (RFC 9260 6.7): the sender counts one miss indication per SACK
+     * for fast retransmission, so a SACK per loop turn would starve it into
+     * retransmission timeouts. */
+    if (data && a->state >= SCTPC_ESTABLISHED && a->sack_now &&
+        (a->rx_high != a->cum_tsn || a->ndups > 0))
+        sctpc_flush(a, now_ms);
 }
 
 /* ---- flush and timers -------------------------------------------------------------- */
