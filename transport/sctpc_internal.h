@@ -132,6 +132,10 @@ struct sctpc {
     uint32_t recover_tsn;
     bool rtx_pending; /* some chunk is TX_RTX */
     uint32_t rto, srtt, rttvar; /* ms */
+    /* T3-rtx's current duration once it has expired (backed off from rto);
+     * 0 while it runs on rto.  Acknowledged new data resets it, as WebRTC's
+     * SCTP does: the back-off belongs to the timer, not to the path. */
+    uint32_t t3_backoff;
     bool rtt_measured;
     uint64_t rtt_sent; /* newest RTT-eligible send time seen in a SACK */
     uint64_t t3_at;

@@ -253,6 +253,8 @@ static bool mark_tsn(struct sctpc *a, const struct sctpc_data *d)
 
 void sctpc_rx_data(struct sctpc *a, const struct sctpc_data *d)
 {
+    if (d->flags & SCTPC_DATA_I) /* the sender asks for a SACK at once (RFC 7053) */
+        a->sack_now = true;
     if (!mark_tsn(a, d))
         return;
     if (d->stream >= SCTPC_STREAMS || discarded(a, d))

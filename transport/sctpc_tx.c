@@ -12,6 +12,13 @@
 #define MTU SCTPC_MTU
 #define CWND_INITIAL (10u * MTU) /* dcSCTP's initial window */
 #define CWND_MIN (4u * MTU)
+/* The window after a retransmission timeout.  RFC 9260 restarts from one
+ * packet; on the lossy paths data channels meet (random loss, not
+ * congestion) that turns every timeout into stop-and-wait with a doubling
+ * timer, and 30% loss delivered a few messages a second.  Four packets, the
+ * floor dcSCTP keeps after SACK-detected loss, keep fast retransmission
+ * possible (three later packets can report a gap). */
+#define T3_CWND (4u * MTU)
 
 static struct sctpc_txc *slot(const struct sctpc *a, uint32_t tsn)
 {
@@ -174,6 +181,12 @@ static void put_fwd_tsn(struct sctpc *a, struct sctpc_out *o)
 
 /* ---- output -------------------------------------------------------------------------- */
 
+/* When T3-rtx started now would expire. */
+static uint64_t t3_deadline(const struct sctpc *a, uint64_t now_ms)
+{
+    return now_ms + (a->t3_backoff ? a->t3_backoff : a->rto);
+}
+
 static void put_data(struct sctpc *a, struct sctpc_out *o, uint32_t tsn, struct sctpc_txc *c,
                      uint64_t now_ms)
 {
@@ -186,6 +199,11 @@ static void put_data(struct sctpc *a, struct sctpc_out *o, uint32_t tsn, struct 
                            .flags = c->flags,
                            .payload = c->m->data + c->off,
                            .len = c->len};
+    /* With a small window (after a timeout) the peer would delay its SACK
+     * for each lone packet; retransmissions and small-window sends ask for
+     * it at once (RFC 7053 I bit), so recovery is not paced by its timer. */
+    if (c->nrtx > 0 || a->cwnd < CWND_MIN)
+        d.flags |= SCTPC_DATA_I;
     sctpc_out_commit(o, (size_t)sctpc_put_data_hdr(p, need, &d));
     c->state = TX_SENT;
     c->sent_at = now_ms;
@@ -193,7 +211,7 @@ static void put_data(struct sctpc *a, struct sctpc_out *o, uint32_t tsn, struct 
     a->flight += c->len;
     a->peer_rwnd = a->peer_rwnd > c->len ? a->peer_rwnd - c->len : 0;
     if (!a->t3_at)
-        a->t3_at = now_ms + a->rto;
+        a->t3_at = t3_deadline(a, now_ms);
 }
 
 /* Whether one more chunk of `len` bytes may go out now. */
@@ -250,7 +268,7 @@ void sctpc_tx_flush(struct sctpc *a, struct sctpc_out *o, uint64_t now_ms)
     if (a->fwd_tsn_due && a->peer_fwd_tsn && a->adv_peer_ack != a->base_tsn - 1) {
         put_fwd_tsn(a, o);
         if (!a->t3_at)
-            a->t3_at = now_ms + a->rto;
+            a->t3_at = t3_deadline(a, now_ms);
     }
     a->fwd_tsn_due = false;
     if (a->rtx_pending)
@@ -393,6 +411,7 @@ void sctpc_tx_sack(struct sctpc *a, const struct sctpc_sack *s, uint64_t now_ms)
     acked += ack_gaps(a, s, &htna, &any);
     if (a->rtt_sent) {
         rtt_sample(a, (uint32_t)(now_ms - a->rtt_sent));
+        a->t3_backoff = 0;
         if (a->t3_at > now_ms + a->rto) /* a backed-off timer catches up */
             a->t3_at = now_ms + a->rto;
     }
@@ -402,6 +421,7 @@ void sctpc_tx_sack(struct sctpc *a, const struct sctpc_sack *s, uint64_t now_ms)
         a->fast_recovery = false;
     if (advanced) {
         a->errors = 0;
+        a->t3_backoff = 0;
         grow_cwnd(a, acked, flight_before);
     }
     a->peer_rwnd = s->a_rwnd > a->flight ? s->a_rwnd - (uint32_t)a->flight : 0;
@@ -410,7 +430,7 @@ void sctpc_tx_sack(struct sctpc *a, const struct sctpc_sack *s, uint64_t now_ms)
     if (a->base_tsn == a->next_unsent)
         a->t3_at = 0;
     else if (advanced || !a->t3_at)
-        a->t3_at = now_ms + a->rto;
+        a->t3_at = t3_deadline(a, now_ms);
     advance_peer_ack(a);
     if (sctpc_lt32(cum, a->adv_peer_ack))
         a->fwd_tsn_due = true;
@@ -428,10 +448,10 @@ void sctpc_tx_t3(struct sctpc *a, uint64_t now_ms)
         return;
     }
     a->ssthresh = a->cwnd / 2 > CWND_MIN ? a->cwnd / 2 : CWND_MIN;
-    a->cwnd = MTU;
+    a->cwnd = T3_CWND;
     a->partial_acked = 0;
     a->fast_recovery = false;
-    a->rto = sctpc_backoff(a->rto);
+    a->t3_backoff = sctpc_backoff(a->t3_backoff ? a->t3_backoff : a->rto);
     for (uint32_t t = a->base_tsn; t != a->next_unsent; t++) {
         struct sctpc_txc *c = slot(a, t);
         if (c->state != TX_SENT)
@@ -442,5 +462,5 @@ void sctpc_tx_t3(struct sctpc *a, uint64_t now_ms)
         a->stats.rtx_t3++;
     }
     advance_peer_ack(a);
-    a->t3_at = a->base_tsn != a->next_unsent ? now_ms + a->rto : 0;
+    a->t3_at = a->base_tsn != a->next_unsent ? t3_deadline(a, now_ms) : 0;
 }
