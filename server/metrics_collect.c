@@ -152,6 +152,20 @@ static void collect_rtc(struct metrics *m, const struct rtc_stats *rs)
     labeled(m, "reason", "abandoned", (double)s->abandoned);
     one(m, "dcsfu_sctp_send_eagain_total", METRIC_COUNTER,
         "SCTP sends refused because the send buffer was full.", (double)s->send_eagain);
+    family(m, "dcsfu_sctp_packets_total", METRIC_COUNTER,
+           "SCTP packets, by direction (native SCTP stack only).");
+    labeled(m, "direction", "in", (double)s->pkts_in);
+    labeled(m, "direction", "out", (double)s->pkts_out);
+    family(m, "dcsfu_sctp_retransmissions_total", METRIC_COUNTER,
+           "DATA chunks sent again, by cause (native SCTP stack only).");
+    labeled(m, "cause", "timeout", (double)s->rtx_timeout);
+    labeled(m, "cause", "fast", (double)s->rtx_fast);
+    family(m, "dcsfu_sctp_sacks_total", METRIC_COUNTER,
+           "SACK chunks, by direction (native SCTP stack only).");
+    labeled(m, "direction", "in", (double)s->sacks_in);
+    labeled(m, "direction", "out", (double)s->sacks_out);
+    one(m, "dcsfu_sctp_duplicate_tsns_total", METRIC_COUNTER,
+        "DATA chunks received twice (native SCTP stack only).", (double)s->dup_tsns);
 }
 
 static void collect_webhook(struct metrics *m, const struct webhook *w)

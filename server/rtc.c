@@ -330,6 +330,13 @@ static void sctp_stats_add(struct sctp_stats *sum, const struct sctp_stats *st)
     sum->drop_in_bad += st->drop_in_bad;
     sum->send_eagain += st->send_eagain;
     sum->abandoned += st->abandoned;
+    sum->pkts_in += st->pkts_in;
+    sum->pkts_out += st->pkts_out;
+    sum->rtx_timeout += st->rtx_timeout;
+    sum->rtx_fast += st->rtx_fast;
+    sum->sacks_in += st->sacks_in;
+    sum->sacks_out += st->sacks_out;
+    sum->dup_tsns += st->dup_tsns;
 }
 
 static void reap(struct rtc *r)

@@ -90,6 +90,10 @@ struct sctp_stats {
     uint64_t drop_in_bad;         /* unknown or deprecated PPID, malformed DCEP */
     uint64_t send_eagain;         /* sends refused with DC_EAGAIN (buffer full) */
     uint64_t abandoned;           /* messages usrsctp gave up on (PR-SCTP, failure) */
+    /* Packet-level counters (native SCTP only; zero on usrsctp). */
+    uint64_t pkts_in, pkts_out;
+    uint64_t rtx_timeout, rtx_fast;   /* DATA chunks retransmitted by T3 / fast retransmit */
+    uint64_t sacks_in, sacks_out, dup_tsns;
 };
 
 struct sctp_assoc;

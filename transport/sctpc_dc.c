@@ -441,4 +441,11 @@ void sctpc_dc_stats(const struct sctpc_dc *a, struct sctp_stats *out)
     *out = a->stats;
     out->drop_in_too_big = s.drop_too_big;
     out->abandoned = s.abandoned;
+    out->pkts_in = s.pkts_in;
+    out->pkts_out = s.pkts_out;
+    out->rtx_timeout = s.rtx_t3;
+    out->rtx_fast = s.rtx_fast;
+    out->sacks_in = s.sacks_in;
+    out->sacks_out = s.sacks_out;
+    out->dup_tsns = s.dup_tsns;
 }

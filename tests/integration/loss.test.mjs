@@ -24,7 +24,9 @@ async function serverCounts(kind) {
   const get = (name) => Number(text.match(new RegExp(`^${name}\\{kind="${kind}"\\} (\\d+)`, 'm'))?.[1] ?? 0);
   const drops = [...text.matchAll(/^dcsfu_data_dropped_total\{reason="(\w+)"\} (\d+)/gm)]
     .filter((m) => m[2] !== '0').map((m) => `${m[1]} ${m[2]}`);
-  return { in: get('dcsfu_data_packets_in_total'), out: get('dcsfu_data_packets_out_total'), drops };
+  const sctp = [...text.matchAll(/^dcsfu_sctp_(retransmissions_total|sacks_total|packets_total)\{(\w+)="(\w+)"\} (\d+)/gm)]
+    .map((m) => `${m[1].replace('_total', '')} ${m[3]} ${m[4]}`);
+  return { in: get('dcsfu_data_packets_in_total'), out: get('dcsfu_data_packets_out_total'), drops, sctp };
 }
 
 /** Resolves with the time the server has received `n` more reliable packets than `base`. */
@@ -78,6 +80,7 @@ for (const pct of (process.env.LOSS_PCTS ?? "10,20,30").split(",").map(Number)) 
           t.diagnostic(`${pct}% loss: ${RELIABLE} x 1024 B reliable, sender done in ${sent.ms} ms, `
             + `all at the server after ${(await atServer) - t0} ms, at the receiver (${end.count}) after ${end.t - t0} ms; `
             + `datagrams to/from the server ${c[0]}/${c[1]}, dropped ${c[2]}/${c[3]}`);
+          t.diagnostic(`${pct}% loss: server SCTP so far: ${(await serverCounts('reliable')).sctp.join(', ')}`);
           assert.ok(c[2] > 0 && c[3] > 0, `loss happened both ways: ${c}`);
           assertBurst(end, RELIABLE);
 
