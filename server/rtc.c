@@ -453,6 +453,8 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
         return DC_EIO;
     }
     gather_candidates(r);
+    LOGI("rtc", "data plane ready", "udp_port=%d sctp=%s", cfg->rtc.udp_port,
+         cfg->rtc.sctp == CONFIG_SCTP_USRSCTP ? "usrsctp" : "native");
     for (size_t i = 0; i < r->n_cands; i++)
         LOGI("rtc", "candidate", "ip=%s port=%u", r->cands[i].ip, r->cands[i].port);
     uv_timer_start(&r->timer, on_timer, TICK_MS, TICK_MS);

@@ -78,6 +78,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.rtc.udp_port, 7882);
     assert_int_equal(c.rtc.tcp_port, 7881);
     assert_null(c.rtc.node_ip);
+    assert_int_equal(c.rtc.sctp, CONFIG_SCTP_NATIVE);
     assert_true(c.room.auto_create);
     assert_int_equal(c.room.empty_timeout, 300);
     assert_int_equal(c.room.departure_timeout, 20);
@@ -115,6 +116,7 @@ static const char every_key[] =
     "  udp_port: 9000\n"
     "  tcp_port: 9001\n"
     "  node_ip: 10.1.2.3\n"
+    "  sctp: usrsctp\n"
     "room:\n"
     "  auto_create: false\n"
     "  empty_timeout: 60\n"
@@ -162,6 +164,7 @@ static void test_every_key(void **state)
     assert_int_equal(c.rtc.udp_port, 9000);
     assert_int_equal(c.rtc.tcp_port, 9001);
     assert_string_equal(c.rtc.node_ip, "10.1.2.3");
+    assert_int_equal(c.rtc.sctp, CONFIG_SCTP_USRSCTP);
     assert_false(c.room.auto_create);
     assert_int_equal(c.room.empty_timeout, 60);
     assert_int_equal(c.room.departure_timeout, 5);
@@ -304,6 +307,7 @@ static void test_wrong_types(void **state)
     expect_error("bind_addresses:\n  - 0.0.0.0\n  - example.com\n",
                  "livekit.yaml:3: bind_addresses[1]: expected an IP address, got \"example.com\"");
     expect_error("rtc:\n  node_ip: not-an-ip\n", "rtc.node_ip: expected an IP address");
+    expect_error("rtc:\n  sctp: sctplab\n", "rtc.sctp: expected native or usrsctp");
     expect_error("webhook:\n  urls:\n    - ftp://x\n", "webhook.urls[0]: expected an http:// or https:// URL");
     expect_error("keys: [a, b]\n", "livekit.yaml:1: keys: expected a mapping of API key to secret");
     expect_error("keys:\n  a: b\n  c:\n", "livekit.yaml:3: keys: the secret of API key c must be a non-empty string");
