@@ -1,7 +1,8 @@
 // Data fan-out benchmark: prints figures, asserts nothing.
 //
 //   bash bench/run-data.sh [--sizes 10,50,100] [--rate 50] [--duration 10] [--bytes 100]
-//                          [--burst 1] [--rooms-per-proc 10] [--lossy] [--perf DIR] [--callgrind DIR]
+//                          [--burst 1] [--sctp native|usrsctp] [--rooms-per-proc 10] [--lossy]
+//                          [--perf DIR] [--callgrind DIR]
 //
 // @livekit/rtc-node ignores loopback, so run it through bench/run-data.sh: that makes a private
 // network namespace with a veth pair and sets DCSFU_NODE_IP. For each N in --sizes it starts a
@@ -216,6 +217,7 @@ function parseArgs(argv) {
     if (a === '--sizes') o.sizes = val().split(',').map(Number);
     else if (a === '--rate') o.rate = Number(val());
     else if (a === '--burst') o.burst = Math.max(1, Number(val()));
+    else if (a === '--sctp') o.sctp = val();
     else if (a === '--duration') o.duration = Number(val());
     else if (a === '--bytes') o.bytes = Number(val());
     else if (a === '--rooms-per-proc') o.roomsPerProc = Number(val());
@@ -367,7 +369,10 @@ async function runOne(N, opt, helpers) {
     srv = await startServer({
       label: `bench-data-${N}`,
       readyMs: opt.callgrindDir ? 60000 : 10000,
-      config: { logging: { level: 'warn' }, ...(nodeIp ? { rtc: { node_ip: nodeIp } } : {}) },
+      config: {
+        logging: { level: 'warn' },
+        rtc: { ...(nodeIp ? { node_ip: nodeIp } : {}), ...(opt.sctp ? { sctp: opt.sctp } : {}) },
+      },
     });
   } finally {
     if (opt.callgrindDir) process.env.DCSFU_BIN = realBin;
@@ -504,7 +509,7 @@ async function main() {
     console.log('warning: DCSFU_NODE_IP is not set; rtc-node needs a non-loopback address (use bench/run-data.sh)');
   }
   const helpers = await import('../tests/integration/helpers.mjs');
-  console.log(`data fan-out: sizes ${opt.sizes.join(',')}, ${opt.rate} msg/s${opt.burst > 1 ? ` in bursts of ${opt.burst}` : ''} for ${opt.duration} s, ${opt.bytes} B ${opt.reliable ? 'reliable' : 'lossy'}, up to ${opt.roomsPerProc} Rooms per client process`);
+  console.log(`data fan-out (${opt.sctp ?? 'native'} SCTP): sizes ${opt.sizes.join(',')}, ${opt.rate} msg/s${opt.burst > 1 ? ` in bursts of ${opt.burst}` : ''} for ${opt.duration} s, ${opt.bytes} B ${opt.reliable ? 'reliable' : 'lossy'}, up to ${opt.roomsPerProc} Rooms per client process`);
   for (const N of opt.sizes) {
     try {
       await runOne(N, opt, helpers);
