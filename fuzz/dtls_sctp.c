@@ -17,8 +17,9 @@
  *     session: 2 bytes length, the chunks; the common header (ports 5000,
  *     the association's verification tag) and CRC32c are filled in, so the
  *     bytes reach usrsctp and transport/sctp_recv.c as a real peer's would
- *   7 the clock jumps: a byte times 100 ms (timeouts, retransmissions)
- * When the script ends the network runs 2 s more without interference,
+ *   7 the clock jumps a byte times 100 ms, then one step (timeouts,
+ *     retransmissions, consent expiry)
+ * When the script ends the network runs 1 s more without interference,
  * then everything is freed.  Run from the repository root (the offer
  * fixture is read from tests/unit/fixtures/). */
 #include <mbedtls/ssl.h>
@@ -174,7 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             client_raw_sctp(c, b, len);
             break;
         case 7:
-            run_ms((uint64_t)fuzz_u8(&IN) * 100);
+            now_ms += (uint64_t)fuzz_u8(&IN) * 100;
+            step();
             break;
         default:
             step();
@@ -182,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     NET.hook = NULL;
-    run_ms(2000);
+    run_ms(1000);
 
     sp_free(s);
     cl_free(c);

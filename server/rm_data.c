@@ -201,6 +201,10 @@ void rm_data_received(struct rm *rm, struct participant *from, int kind, const u
         return;
     }
     Livekit__DataPacket *in = livekit__data_packet__unpack(NULL, len, data);
+    if (in && !rm_proto_forwardable(&in->base)) {
+        livekit__data_packet__free_unpacked(in, NULL);
+        in = NULL;
+    }
     if (!in) {
         st->drop_malformed++;
         LOGD("data", "malformed data packet dropped", "sid=%s bytes=%zu", from->sid, len);

@@ -322,6 +322,35 @@ static void test_reliable_backpressure_queues(void **state)
         assert_int_equal(rxs[i].dp->sequence, i + 1);
 }
 
+/* A field numbered 0 with its tag in two bytes: protobuf-c keeps it as an
+ * unknown field and would pack it in one byte, which receivers reject.  Such
+ * a packet is dropped, also when the field hides inside the user packet. */
+static void test_field_zero_not_forwarded(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "x", 1, NULL);
+    memcpy(buf + n, "\x80\x00\x00", 3);
+    rm_data_received(f->rm, f->p[0], 0, buf, n + 3);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_malformed, 1);
+    /* the same inside UserPacket (field 2): its length grows by 3 */
+    uint8_t in[256] = {0x12};
+    Livekit__UserPacket u = LIVEKIT__USER_PACKET__INIT;
+    u.payload.data = (uint8_t *)"y";
+    u.payload.len = 1;
+    size_t un = livekit__user_packet__pack(&u, in + 2);
+    memcpy(in + 2 + un, "\x80\x00\x00", 3);
+    in[1] = (uint8_t)(un + 3);
+    rm_data_received(f->rm, f->p[0], 1, in, 2 + un + 3);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_malformed, 2);
+    /* without it the packet goes through */
+    in[1] = (uint8_t)un;
+    rm_data_received(f->rm, f->p[0], 1, in, 2 + un);
+    assert_int_equal(n_rx, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reliable_backpressure_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_refused_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_field_zero_not_forwarded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
