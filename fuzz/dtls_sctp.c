@@ -11,8 +11,15 @@
  * The connection is set up (Chromium offer) while the clock runs for at most
  * 5 s.  Then the rest of the script is a list of operations:
  *   0-3 one 10 ms step
- *   4 the client sends a message: a byte (bit 0: lossy), 2 bytes length, bytes
- *   5 dcsfu sends a message, same arguments
+ *   4 the client acts: a byte a, then
+ *       a < 0x80: sends a message on its channel (bit 0: lossy): 2 bytes
+ *                 length, bytes
+ *       a & 0x40: closes the channel on stream (2 bytes)
+ *       a & 0x20: shuts the association down
+ *       otherwise opens a channel: stream (2 bytes), label (2 bytes length,
+ *                 at most 64 bytes), ordered if bit 0, lossy if bit 1
+ *   5 dcsfu sends a message, same arguments as the client's message; with
+ *     bit 7 set instead, dcsfu closes the peer connection
  *   6 the client sends an SCTP packet of its choosing through its DTLS
  *     session: 2 bytes length, the chunks; the common header (ports 5000,
  *     the association's verification tag) and CRC32c are filled in, so the
@@ -126,6 +133,35 @@ static void client_raw_sctp(struct client_peer *c, const uint8_t *chunks, size_t
         cp_flush(c);
 }
 
+static void client_op(struct client_peer *c, uint8_t a)
+{
+    size_t len;
+    const uint8_t *b;
+    if (a < 0x80) {
+        b = fuzz_bytes(&IN, 70000, &len);
+        (void)cp_send(c, a & 1, b, len);
+        return;
+    }
+    if (a & 0x40) {
+        uint16_t stream = fuzz_u16(&IN);
+        if (c->sctp)
+            (void)sctp_assoc_close_channel(c->sctp, stream);
+        return;
+    }
+    if (a & 0x20) {
+        if (c->sctp)
+            (void)sctp_assoc_shutdown(c->sctp);
+        return;
+    }
+    uint16_t stream = fuzz_u16(&IN);
+    b = fuzz_bytes(&IN, 64, &len);
+    char label[65];
+    memcpy(label, b, len);
+    label[len] = '\0';
+    if (c->sctp)
+        (void)sctp_assoc_open_channel(c->sctp, stream, label, a & 1, a & 2 ? 0 : -1);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -155,20 +191,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint64_t end = now_ms + 5000; !pair_up(s, c) && !s->failed && now_ms < end;)
         step();
 
-    for (int ops = 0; IN.n && ops < 1024 && !s->failed; ops++) {
+    for (int ops = 0; IN.n && ops < 1024 && !s->failed && !s->closed; ops++) {
         size_t len;
         const uint8_t *b;
         uint8_t op = fuzz_u8(&IN) & 7, kind;
         switch (op) {
         case 4:
-            kind = fuzz_u8(&IN) & 1;
-            b = fuzz_bytes(&IN, 70000, &len);
-            (void)cp_send(c, kind, b, len);
+            client_op(c, fuzz_u8(&IN));
             break;
         case 5:
-            kind = fuzz_u8(&IN) & 1;
+            kind = fuzz_u8(&IN);
+            if (kind & 0x80) {
+                peer_close(s->peer);
+                s->closed = true;
+                break;
+            }
             b = fuzz_bytes(&IN, 70000, &len);
-            (void)peer_send(s->peer, kind, b, len);
+            (void)peer_send(s->peer, kind & 1, b, len);
             break;
         case 6:
             b = fuzz_bytes(&IN, 1400, &len);

@@ -48,16 +48,16 @@ list=${*:-$(targets)}
 make --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" fuzz || exit 1
 work=build/fuzz/run
 art=build/fuzz/artifacts
-rm -rf "$work"; mkdir -p "$work" "$art"
+mkdir -p "$work" "$art"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=""
 printf "%-16s %10s %10s %s\n" target execs exec/s result
 for t in $list; do
-    mkdir -p "$work/$t"
+    rm -rf "${work:?}/$t"; mkdir -p "$work/$t"
     inputs "$t" | while read -r f; do cp "$f" "$work/$t/"; done
     log="$work/$t.log"
-    build/fuzz/"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    build/fuzz/fuzz/"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$art/$t-" "$work/$t" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

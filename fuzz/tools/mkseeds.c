@@ -509,6 +509,37 @@ static void dtls_seeds(void)
     put("dtls_sctp", "raw-sctp-chunks", s.b, s.n);
 
     s.n = 0;
+    for (int i = 0; i < 48; i++)
+        s_u8(&s, 0);
+    s_u8(&s, 4), s_u8(&s, 0x81), s_u8(&s, 0), s_u8(&s, 5); /* the client opens stream 5 */
+    s_bytes(&s, "chat", 4);
+    for (int i = 0; i < 8; i++)
+        s_u8(&s, 0);
+    s_u8(&s, 4), s_u8(&s, 0xc0), s_u8(&s, 0), s_u8(&s, 5); /* and closes it */
+    for (int i = 0; i < 8; i++)
+        s_u8(&s, 0);
+    s_u8(&s, 4), s_u8(&s, 0xa0);                          /* then shuts SCTP down */
+    for (int i = 0; i < 8; i++)
+        s_u8(&s, 0);
+    put("dtls_sctp", "channels-shutdown", s.b, s.n);
+
+    s.n = 0;
+    for (int i = 0; i < 48; i++)
+        s_u8(&s, 0);
+    static const uint8_t abort_chunk[] = {6, 0, 0, 4};
+    s_u8(&s, 6);
+    s_bytes(&s, abort_chunk, sizeof abort_chunk);
+    put("dtls_sctp", "raw-abort", s.b, s.n);
+
+    s.n = 0;
+    for (int i = 0; i < 48; i++)
+        s_u8(&s, 0);
+    s_u8(&s, 5), s_u8(&s, 0x80);                          /* dcsfu closes */
+    for (int i = 0; i < 8; i++)
+        s_u8(&s, 0);
+    put("dtls_sctp", "server-close", s.b, s.n);
+
+    s.n = 0;
     for (int i = 0; i < 10; i++)
         s_u8(&s, 0);
     s_u8(&s, 4), s_u8(&s, 0x10), s_u8(&s, 0x00), s_u8(&s, 0x55); /* a flipped byte */
