@@ -228,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sp_free(s);
     cl_free(c);
     net_clear();
-    for (int i = 0; i < 50; i++) { /* let usrsctp free what it still holds */
+    for (int i = 0; i < 500; i++) { /* let usrsctp free what it still holds */
         now_ms += STEP_MS;
         sctp_tick(now_ms);
     }

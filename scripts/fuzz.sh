@@ -45,7 +45,7 @@ fi
 secs=${1:-20}
 [ $# -gt 0 ] && shift
 list=${*:-$(targets)}
-make --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" fuzz || exit 1
+make --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" fuzz >/dev/null || exit 1
 work=build/fuzz/run
 art=build/fuzz/artifacts
 mkdir -p "$work" "$art"
