@@ -1,7 +1,7 @@
 // Data fan-out benchmark: prints figures, asserts nothing.
 //
 //   bash bench/run-data.sh [--sizes 10,50,100] [--rate 50] [--duration 10] [--bytes 100]
-//                          [--rooms-per-proc 10] [--lossy] [--perf DIR] [--callgrind DIR]
+//                          [--burst 1] [--rooms-per-proc 10] [--lossy] [--perf DIR] [--callgrind DIR]
 //
 // @livekit/rtc-node ignores loopback, so run it through bench/run-data.sh: that makes a private
 // network namespace with a veth pair and sets DCSFU_NODE_IP. For each N in --sizes it starts a
@@ -10,7 +10,9 @@
 // (one Node process holds many Rooms; with many Rooms per process the SDK's per-event work grows
 // with the Room count, so small groups keep the clients' latency down). After every receiver
 // has taken a warm-up message, p0 sends --rate messages of --bytes bytes per second for
-// --duration seconds (reliable unless --lossy) while the others count what arrives. Per N:
+// --duration seconds (reliable unless --lossy; with --burst K, K messages back to back at each
+// of rate/K ticks per second, as a publisher with a fixed tick would) while the others count
+// what arrives. Per N:
 //   - server CPU per delivered message: utime+stime of the server from /proc/<pid>/stat (10 ms
 //     ticks) and the sum of its threads' /proc/<pid>/task/*/schedstat (ns), read before the first
 //     send and after delivery stopped, divided by the messages delivered to receivers; "net"
@@ -115,9 +117,10 @@ async function worker() {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   }
 
-  // Sends count messages, the i-th at t0 + i/rate; a send is not awaited before the next one is
-  // due, so a slow publishData cannot lower the rate (it is awaited at the end).
-  async function send({ publisher, count, rate, size, reliable, phase }) {
+  // Sends count messages, the i-th at t0 + i/rate, or in groups of `burst` sent back to back at
+  // t0 + (i - i % burst)/rate (same rate, fewer ticks); a send is not awaited before the next one
+  // is due, so a slow publishData cannot lower the rate (it is awaited at the end).
+  async function send({ publisher, count, rate, size, reliable, phase, burst = 1 }) {
     const slot = rooms.find((s) => s.identity === publisher);
     if (!slot) throw new Error(`publisher ${publisher} is not connected in this worker`);
     const pub = slot.room.localParticipant;
@@ -127,7 +130,7 @@ async function worker() {
     let errors = 0;
     let lateMs = 0;
     for (let i = 0; i < count; i++) {
-      const due = t0 + i * period;
+      const due = t0 + (i - (i % burst)) * period;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       else lateMs = Math.max(lateMs, -wait);
@@ -206,12 +209,13 @@ async function worker() {
 // orchestrator
 
 function parseArgs(argv) {
-  const o = { sizes: [10, 50, 100], rate: 50, duration: 10, bytes: 100, roomsPerProc: 10, reliable: true };
+  const o = { sizes: [10, 50, 100], rate: 50, burst: 1, duration: 10, bytes: 100, roomsPerProc: 10, reliable: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => argv[++i];
     if (a === '--sizes') o.sizes = val().split(',').map(Number);
     else if (a === '--rate') o.rate = Number(val());
+    else if (a === '--burst') o.burst = Math.max(1, Number(val()));
     else if (a === '--duration') o.duration = Number(val());
     else if (a === '--bytes') o.bytes = Number(val());
     else if (a === '--rooms-per-proc') o.roomsPerProc = Number(val());
@@ -434,7 +438,7 @@ async function runOne(N, opt, helpers) {
     if (opt.callgrindDir) await run('callgrind_control', ['-z', String(pid)]);
     const c0 = { t: performance.now(), ticks: cpuTicks(pid), ns: schedNs(pid),
       client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy(), udp: udpCounters() };
-    const sent = await pub.call('send', { publisher: 'p0', count, rate: opt.rate, size: opt.bytes, reliable: opt.reliable, phase: PHASE_MEASURE }, opt.duration * 1000 + 60000);
+    const sent = await pub.call('send', { publisher: 'p0', count, rate: opt.rate, size: opt.bytes, reliable: opt.reliable, phase: PHASE_MEASURE, burst: opt.burst }, opt.duration * 1000 + 60000);
     // drain: until all arrived, or nothing new for 5 s (at most 60 s)
     let got = 0;
     let last = -1;
@@ -500,7 +504,7 @@ async function main() {
     console.log('warning: DCSFU_NODE_IP is not set; rtc-node needs a non-loopback address (use bench/run-data.sh)');
   }
   const helpers = await import('../tests/integration/helpers.mjs');
-  console.log(`data fan-out: sizes ${opt.sizes.join(',')}, ${opt.rate} msg/s for ${opt.duration} s, ${opt.bytes} B ${opt.reliable ? 'reliable' : 'lossy'}, up to ${opt.roomsPerProc} Rooms per client process`);
+  console.log(`data fan-out: sizes ${opt.sizes.join(',')}, ${opt.rate} msg/s${opt.burst > 1 ? ` in bursts of ${opt.burst}` : ''} for ${opt.duration} s, ${opt.bytes} B ${opt.reliable ? 'reliable' : 'lossy'}, up to ${opt.roomsPerProc} Rooms per client process`);
   for (const N of opt.sizes) {
     try {
       await runOne(N, opt, helpers);

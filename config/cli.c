@@ -19,6 +19,7 @@
 
 #define CONFIG_FILE_MAX (16u << 20)
 #define KEY_FILE_MAX (1u << 20)
+#define TLS_FILE_MAX (1u << 20)
 #define LEVEL_UNSET (-1)
 
 struct cli {
@@ -367,6 +368,36 @@ static int load_key_file(struct config *c, char *err, size_t errlen)
     return rc;
 }
 
+/* tls.cert_file and tls.key_file: both or neither, readable, PEM; the key
+ * not open to others (group read, as with Debian's ssl-cert group, is fine). */
+static int load_tls_files(struct config *c, char *err, size_t errlen)
+{
+    struct config_tls *t = &c->tls;
+    if (!t->cert_file && !t->key_file)
+        return 0;
+    if (!t->cert_file || !t->key_file)
+        return config_fail(err, errlen, "tls.cert_file and tls.key_file must be set together (%s is missing)",
+                           t->cert_file ? "tls.key_file" : "tls.cert_file");
+    mode_t mode;
+    int rc = read_file(t->cert_file, "tls.cert_file", TLS_FILE_MAX, &t->cert_pem, &t->cert_pem_len,
+                       &mode, err, errlen);
+    if (rc)
+        return rc;
+    if (!strstr(t->cert_pem, "-----BEGIN CERTIFICATE-----"))
+        return config_fail(err, errlen, "tls.cert_file %s: no PEM certificate in it", t->cert_file);
+    rc = read_file(t->key_file, "tls.key_file", TLS_FILE_MAX, &t->key_pem, &t->key_pem_len, &mode, err,
+                   errlen);
+    if (rc)
+        return rc;
+    if (mode & 007)
+        return config_fail(err, errlen,
+                           "tls.key_file %s: others may access it (mode is %03o; use chmod 600 or 640)",
+                           t->key_file, (unsigned)(mode & 0777));
+    if (!strstr(t->key_pem, "PRIVATE KEY-----"))
+        return config_fail(err, errlen, "tls.key_file %s: no PEM private key in it", t->key_file);
+    return 0;
+}
+
 static int validate(struct config *c, char *err, size_t errlen)
 {
     if (c->n_keys == 0)
@@ -420,6 +451,8 @@ int config_setup_with(struct config *c, int argc, char **argv, const struct conf
         rc = apply_cli(c, &o, err, errlen);
     if (!rc)
         rc = load_key_file(c, err, errlen);
+    if (!rc)
+        rc = load_tls_files(c, err, errlen);
     if (!rc && c->development && c->n_keys == 0)
         config_keys_put(&c->keys, &c->n_keys, CONFIG_DEV_KEY, CONFIG_DEV_SECRET);
     if (c->logging.level == LEVEL_UNSET)

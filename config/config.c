@@ -56,6 +56,12 @@ void config_free(struct config *c)
     free_strv(c->webhook.urls, c->webhook.n_urls);
     free(c->region);
     free(c->config_path);
+    free(c->tls.cert_file);
+    free(c->tls.key_file);
+    free(c->tls.cert_pem);
+    if (c->tls.key_pem)
+        explicit_bzero(c->tls.key_pem, c->tls.key_pem_len);
+    free(c->tls.key_pem);
     memset(c, 0, sizeof *c);
 }
 
@@ -76,6 +82,9 @@ int config_reload(struct config *live, int argc, char **argv, char *err, size_t 
     live->key_file = fresh.key_file;
     fresh.key_file = old_file;
     live->logging = fresh.logging;
+    struct config_tls old_tls = live->tls;
+    live->tls = fresh.tls;
+    fresh.tls = old_tls;
     config_free(&fresh);
     return 0;
 }

@@ -3,7 +3,9 @@
  * What it does: fills a `struct config` with LiveKit's defaults, applies a
  * livekit.yaml document (libyaml), then the command line and environment
  * (LIVEKIT_CONFIG, LIVEKIT_KEYS, NODE_IP, UDP_PORT, LIVEKIT_REGION), loads
- * `key_file`, and validates the result.  Key names and defaults follow
+ * `key_file` and the `tls` files (read and checked for PEM markers and, for
+ * the key, permissions; parsing them is the TLS module's job), and validates
+ * the result.  Key names and defaults follow
  * LiveKit's `livekit.yaml`; livekit.yaml.example at the repository root lists
  * every honoured key.  LiveKit keys dcsfu does not use (redis, turn,
  * rtc.port_range_*, ...) and unknown keys are reported with one warning each
@@ -36,6 +38,11 @@ struct config_key {
     char *secret;
 };
 
+/* rtc.sctp: the SCTP stack of the data channels (the same numbers as
+ * transport/peer_sctp.h's enum peer_sctp_impl). */
+#define CONFIG_SCTP_NATIVE 0
+#define CONFIG_SCTP_USRSCTP 1
+
 struct config {
     int port;                 /* HTTP/WebSocket port, 7880 */
     char **bind_addresses;    /* IP literals; none (n == 0) = all interfaces */
@@ -48,6 +55,7 @@ struct config {
         int udp_port;         /* single UDP port for all ICE traffic, 7882 */
         int tcp_port;         /* ICE-TCP, 7881; 0 = off */
         char *node_ip;        /* advertised IP(s) "v4" or "v4,v6"; NULL = auto */
+        int sctp;             /* dcsfu's own key rtc.sctp: CONFIG_SCTP_NATIVE or _USRSCTP */
     } rtc;
     struct {
         bool auto_create;     /* true */
@@ -71,6 +79,14 @@ struct config {
     struct {
         uint32_t drain_timeout; /* seconds a SIGTERM drain waits for rooms to empty, 30; 0 = none */
     } shutdown;               /* dcsfu's own section (livekit-server waits without limit) */
+    struct config_tls {
+        char *cert_file;      /* PEM certificate, then its chain; NULL = plain HTTP */
+        char *key_file;       /* PEM private key of the first certificate */
+        char *cert_pem;       /* contents of cert_file, read by config_setup */
+        size_t cert_pem_len;
+        char *key_pem;        /* contents of key_file (wiped by config_free) */
+        size_t key_pem_len;
+    } tls;                    /* dcsfu's own section: TLS on the signaling port */
     int prometheus_port;      /* 0 = off */
     char *region;             /* never NULL; "" by default */
     char *config_path;        /* file it came from, for reloads; NULL if none */
@@ -124,8 +140,9 @@ int config_setup_with(struct config *c, int argc, char **argv, const struct conf
                       enum config_action *action, char *err, size_t errlen);
 
 /* SIGHUP: runs config_setup(argc, argv) again into a new struct and, if that
- * succeeds, moves its keys, key_file and logging settings into *live (which
- * keeps every other field: ports, limits and the rest need a restart).  The
+ * succeeds, moves its keys, key_file, logging settings and tls section
+ * (file names and freshly read contents) into *live (which keeps every
+ * other field: ports, limits and the rest need a restart).  The
  * `keys` array of *live is replaced, so pointers into it do not survive; the
  * struct itself stays where it is.  On DC_ECONFIG *live is untouched. */
 int config_reload(struct config *live, int argc, char **argv, char *err, size_t errlen);

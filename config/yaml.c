@@ -31,6 +31,7 @@ enum ktype {
     K_URLS,    /* char ** + count, http(s) URLs */
     K_KEYS,
     K_LEVEL,
+    K_SCTP,    /* int: "native" or "usrsctp" */
 };
 
 struct ckey {
@@ -50,6 +51,7 @@ static const struct ckey rtc_keys[] = {
     F("udp_port", K_UDP_PORT, rtc.udp_port),
     F("tcp_port", K_PORT0, rtc.tcp_port),
     F("node_ip", K_NODE_IP, rtc.node_ip),
+    F("sctp", K_SCTP, rtc.sctp),
     {0},
 };
 
@@ -90,6 +92,12 @@ static const struct ckey shutdown_keys[] = {
     {0},
 };
 
+static const struct ckey tls_keys[] = {
+    F("cert_file", K_OPTSTR, tls.cert_file),
+    F("key_file", K_OPTSTR, tls.key_file),
+    {0},
+};
+
 static const struct ckey prometheus_keys[] = {
     F("port", K_PORT0, prometheus_port),
     {0},
@@ -109,6 +117,7 @@ static const struct ckey top_keys[] = {
     S("webhook", webhook_keys),
     S("shutdown", shutdown_keys),
     S("prometheus", prometheus_keys),
+    S("tls", tls_keys), /* dcsfu's own */
     F("prometheus_port", K_PORT0, prometheus_port), /* deprecated spelling */
     F("region", K_STR, region),
     {0},
@@ -173,6 +182,7 @@ static const char *expected(enum ktype t)
     case K_URLS: return "a list of http:// or https:// URLs";
     case K_KEYS: return "a mapping of API key to secret";
     case K_LEVEL: return "one of debug, info, warn, error";
+    case K_SCTP: return "native or usrsctp";
     }
     return "a value";
 }
@@ -254,6 +264,11 @@ static int apply_scalar(struct yctx *x, const struct ckey *k, const yaml_node_t 
         if ((n = log_level_parse(s)) < 0)
             return bad(x, v, path, expected(k->type));
         *(int *)field = n;
+        return 0;
+    case K_SCTP:
+        if (strcmp(s, "native") && strcmp(s, "usrsctp"))
+            return bad(x, v, path, expected(k->type));
+        *(int *)field = strcmp(s, "native") ? CONFIG_SCTP_USRSCTP : CONFIG_SCTP_NATIVE;
         return 0;
     case K_STR:
         set_str(field, s);

@@ -5,20 +5,24 @@
  * rooms in progress carry on until they empty or shutdown.drain_timeout
  * passes, then everyone gets Leave SERVER_SHUTDOWN); a second one stops at
  * once.  Both end with exit status 0.  SIGHUP reloads the API keys (keys,
- * key_file) and the logging settings from the same sources as at start-up
- * (config_reload); on error the old configuration stays and nobody is dropped.
+ * key_file), the logging settings and the TLS certificate and key from the
+ * same sources as at start-up (config_reload, server_reload_tls); on error
+ * the old configuration (or certificate) stays and nobody is dropped.
  *
- * Exit status: 0 after a clean stop, 2 on a usage or configuration error,
+ * Exit status: 0 after a clean stop, 2 on a usage or configuration error
+ * (a TLS certificate or key that does not load included),
  * 1 when the server cannot run (e.g. a port is taken). */
 #include <signal.h>
 #include <stdio.h>
 #include <uv.h>
 
+#include "common/err.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "config/config.h"
 #include "server/cli_tools.h"
 #include "server/server.h"
+#include "signaling/tls_stream.h"
 
 struct daemon {
     uv_loop_t loop;
@@ -63,6 +67,7 @@ static void on_reload_signal(uv_signal_t *h, int signum)
         return;
     }
     log_configure(d->cfg->logging.level, d->cfg->logging.json);
+    server_reload_tls(d->srv);
     LOGI("main", "configuration reloaded", "signal=%d keys=%zu log_level=%s json=%d", signum,
          d->cfg->n_keys, log_level_name(d->cfg->logging.level), d->cfg->logging.json);
 }
@@ -79,9 +84,10 @@ static int run(struct config *cfg, int argc, char **argv)
     struct daemon d = {.cfg = cfg, .argc = argc, .argv = argv};
     uv_loop_init(&d.loop);
     int rc = 0;
-    if (server_start(&d.srv, &d.loop, cfg) < 0) {
+    int r = server_start(&d.srv, &d.loop, cfg);
+    if (r < 0) {
         server_stop(d.srv);
-        rc = 1;
+        rc = r == DC_ECONFIG ? 2 : 1;
     } else {
         watch(&d, &d.sigterm, on_stop_signal, SIGTERM);
         watch(&d, &d.sigint, on_stop_signal, SIGINT);
@@ -93,6 +99,25 @@ static int run(struct config *cfg, int argc, char **argv)
     if (uv_loop_close(&d.loop) != 0)
         LOGW("main", "loop closed with live handles", NULL);
     return rc;
+}
+
+/* A certificate or key that does not load is a configuration error: say so
+ * before anything starts. */
+static int tls_check(const struct config *cfg)
+{
+    const struct config_tls *t = &cfg->tls;
+    if (!t->cert_pem)
+        return 0;
+    char err[256];
+    struct tls_creds *creds;
+    if (tls_creds_new(&creds, t->cert_pem, t->cert_pem_len, t->key_pem, t->key_pem_len, err,
+                      sizeof err) < 0) {
+        fprintf(stderr, "dcsfu: tls.cert_file %s / tls.key_file %s: %s\n", t->cert_file, t->key_file,
+                err);
+        return DC_ECONFIG;
+    }
+    tls_creds_release(creds);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -115,6 +140,8 @@ int main(int argc, char **argv)
         cli_tools_usage(stdout);
     } else if (action == CONFIG_VERSION) {
         printf("dcsfu %s (LiveKit protocol %d)\n", DCSFU_VERSION, DCSFU_LIVEKIT_PROTOCOL);
+    } else if (tls_check(&cfg) < 0) {
+        rc = 2;
     } else {
         log_configure(cfg.logging.level, cfg.logging.json);
         rc = run(&cfg, argc, argv);

@@ -8,6 +8,8 @@
 #include "server/metrics_http.h"
 #include "server/room_manager.h"
 #include "server/rtc.h"
+#include "server/server.h"
+#include "server/webhook.h"
 #include "transport/peer.h"
 
 static const char *const kinds[2] = {"reliable", "lossy"};
@@ -150,17 +152,70 @@ static void collect_rtc(struct metrics *m, const struct rtc_stats *rs)
     labeled(m, "reason", "abandoned", (double)s->abandoned);
     one(m, "dcsfu_sctp_send_eagain_total", METRIC_COUNTER,
         "SCTP sends refused because the send buffer was full.", (double)s->send_eagain);
+    family(m, "dcsfu_sctp_packets_total", METRIC_COUNTER,
+           "SCTP packets, by direction (native SCTP stack only).");
+    labeled(m, "direction", "in", (double)s->pkts_in);
+    labeled(m, "direction", "out", (double)s->pkts_out);
+    family(m, "dcsfu_sctp_retransmissions_total", METRIC_COUNTER,
+           "DATA chunks sent again, by cause (native SCTP stack only).");
+    labeled(m, "cause", "timeout", (double)s->rtx_timeout);
+    labeled(m, "cause", "fast", (double)s->rtx_fast);
+    family(m, "dcsfu_sctp_sacks_total", METRIC_COUNTER,
+           "SACK chunks, by direction (native SCTP stack only).");
+    labeled(m, "direction", "in", (double)s->sacks_in);
+    labeled(m, "direction", "out", (double)s->sacks_out);
+    one(m, "dcsfu_sctp_duplicate_tsns_total", METRIC_COUNTER,
+        "DATA chunks received twice (native SCTP stack only).", (double)s->dup_tsns);
 }
 
-char *metrics_collect(struct rm *rm, struct rtc *rtc, size_t *len)
+static void collect_webhook(struct metrics *m, const struct webhook *w)
+{
+    struct webhook_stats ws;
+    webhook_stats(w, &ws);
+    one(m, "dcsfu_webhook_events_total", METRIC_COUNTER,
+        "Webhook events queued for delivery (once per URL).", (double)ws.posted);
+    family(m, "dcsfu_webhook_requests_total", METRIC_COUNTER,
+           "Webhook events that reached an end, by result.");
+    labeled(m, "result", "delivered", (double)ws.delivered);
+    labeled(m, "result", "failed", (double)ws.failed);
+    labeled(m, "result", "dropped", (double)ws.dropped);
+    one(m, "dcsfu_webhook_retries_total", METRIC_COUNTER,
+        "Webhook attempts after the first (connection error, timeout or 5xx).", (double)ws.retries);
+    one(m, "dcsfu_webhook_pending", METRIC_GAUGE, "Webhook events waiting or in flight.",
+        (double)ws.pending);
+}
+
+static void collect_tls(struct metrics *m, const struct server_tls_stats *t)
+{
+    if (!t || !t->enabled)
+        return;
+    one(m, "dcsfu_tls_handshakes_total", METRIC_COUNTER,
+        "TLS handshakes completed on the signaling port.", (double)t->handshakes);
+    family(m, "dcsfu_tls_handshake_failures_total", METRIC_COUNTER,
+           "Signaling connections closed before their TLS handshake completed, by reason.");
+    labeled(m, "reason", "refused", (double)t->handshake_failures);
+    labeled(m, "reason", "timeout", (double)t->handshake_timeouts);
+    labeled(m, "reason", "plaintext", (double)t->plaintext_requests);
+    family(m, "dcsfu_tls_reloads_total", METRIC_COUNTER,
+           "Certificate reloads on SIGHUP, by result.");
+    labeled(m, "result", "ok", (double)t->reloads);
+    labeled(m, "result", "failed", (double)t->reload_failures);
+    one(m, "dcsfu_tls_certificate_expiry_timestamp_seconds", METRIC_GAUGE,
+        "End of validity of the certificate new connections get (Unix time).",
+        (double)t->not_after);
+}
+
+char *metrics_collect(const struct metrics_sources *src, size_t *len)
 {
     struct rtc_stats rs;
-    rtc_stats(rtc, &rs);
+    rtc_stats(src->rtc, &rs);
     struct metrics *m = metrics_new();
-    collect_livekit(m, rm, &rs);
-    collect_data(m, rm, rtc);
-    collect_signal(m, rm);
+    collect_livekit(m, src->rm, &rs);
+    collect_data(m, src->rm, src->rtc);
+    collect_signal(m, src->rm);
     collect_rtc(m, &rs);
+    collect_webhook(m, src->webhook);
+    collect_tls(m, src->tls);
     char *text = metrics_render(m, len);
     metrics_free(m);
     return text;

@@ -23,8 +23,7 @@ struct mconn {
 
 struct metrics_http {
     uv_loop_t *loop;
-    struct rm *rm;
-    struct rtc *rtc;
+    struct metrics_sources src;
     uv_tcp_t listeners[MAX_LISTENERS];
     size_t n_listeners;
     struct mconn *conns;
@@ -98,7 +97,7 @@ static uint8_t *respond_request(struct metrics_http *mh, const struct http_reque
                                    false, len);
     }
     size_t n;
-    char *text = metrics_collect(mh->rm, mh->rtc, &n);
+    char *text = metrics_collect(&mh->src, &n);
     uint8_t *resp = http_response_build(200, CONTENT_TYPE, NULL, text, n, false, len);
     free(text);
     if (resp && head) {
@@ -189,15 +188,14 @@ static int listen_on(struct metrics_http *mh, const char *addr, int port)
 }
 
 int metrics_http_start(struct metrics_http **out, uv_loop_t *loop, const struct config *cfg,
-                       struct rm *rm, struct rtc *rtc)
+                       const struct metrics_sources *src)
 {
     *out = NULL;
     if (cfg->prometheus_port == 0)
         return 0;
     struct metrics_http *mh = util_calloc(1, sizeof *mh);
     mh->loop = loop;
-    mh->rm = rm;
-    mh->rtc = rtc;
+    mh->src = *src;
     *out = mh;
     int r = 0;
     if (cfg->n_bind_addresses == 0)

@@ -8,7 +8,7 @@
  * data plane's counters at scrape time; it changes nothing.  With the port
  * 0, start does nothing and returns 0 with *out NULL.
  *
- * metrics_collect() builds the scrape text (malloc'd) from rm and rtc; it is
+ * metrics_collect() builds the scrape text (malloc'd) from the sources; it is
  * separate so that it can be used without the listener.  The metric names
  * are documented in docs/METRICS.md.
  *
@@ -24,15 +24,25 @@
 
 struct rm;
 struct rtc;
+struct webhook;
+struct server_tls_stats;
 struct metrics_http;
 
+/* What a scrape reads; the pointers must outlive the listener. */
+struct metrics_sources {
+    struct rm *rm;
+    struct rtc *rtc;
+    const struct webhook *webhook;       /* NULL: no webhooks (counters read 0) */
+    const struct server_tls_stats *tls;  /* NULL or !enabled: no dcsfu_tls_* metrics */
+};
+
 int metrics_http_start(struct metrics_http **out, uv_loop_t *loop, const struct config *cfg,
-                       struct rm *rm, struct rtc *rtc);
+                       const struct metrics_sources *src);
 /* Closes the listeners and every open scrape connection. */
 void metrics_http_stop(struct metrics_http *m);
 /* After the loop has run the close callbacks.  NULL is fine. */
 void metrics_http_free(struct metrics_http *m);
 
-char *metrics_collect(struct rm *rm, struct rtc *rtc, size_t *len);
+char *metrics_collect(const struct metrics_sources *src, size_t *len);
 
 #endif

@@ -90,7 +90,7 @@ static void count_failure(struct rm *rm, int r)
 /* Reliable data keeps its order: while anything is queued for a receiver,
  * new data queues behind it.  A full SCTP buffer (DC_EAGAIN) queues it too;
  * lossy data is dropped instead and counted. */
-static void send_one(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
+static void send_now(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
                      size_t len)
 {
     if (kind == KIND_RELIABLE) {
@@ -116,16 +116,29 @@ static void send_one(struct rm *rm, struct participant *to, int kind, const uint
         count_failure(rm, r);
 }
 
+static void hold(struct rm *rm, struct participant *p, bool on)
+{
+    if (rm->ops->hold_data)
+        rm->ops->hold_data(p, on);
+}
+
 /* Sends queued reliable data in order until the queue is empty or the
- * receiver is full again. */
+ * receiver is full again, as one batch. */
 static void drain(struct rm *rm, struct participant *p)
 {
     struct data_queue *q = &p->pending;
+    bool held = q->n > 1 && p->reliable_open;
+    if (held)
+        hold(rm, p, true);
     while (q->n > 0 && p->reliable_open) {
         struct data_msg *m = &q->items[q->head];
+        if (held && q->n == 1) {
+            hold(rm, p, false);
+            held = false;
+        }
         int r = deliver(rm, p, KIND_RELIABLE, m->data, m->len);
         if (r == DC_EAGAIN)
-            return;
+            break;
         if (r < 0)
             count_failure(rm, r);
         free(m->data);
@@ -133,8 +146,113 @@ static void drain(struct rm *rm, struct participant *p)
         q->head = (q->head + 1) % q->cap;
         q->n--;
     }
+    if (held)
+        hold(rm, p, false);
     if (q->n == 0)
         p->pending_full_logged = false;
+}
+
+/* ---------- batches: one receiver's data of one loop turn ---------- */
+
+static void buf_unref(struct rm_buf *b)
+{
+    if (--b->refs == 0)
+        free(b);
+}
+
+static void batch_clear(struct data_batch *bt)
+{
+    for (size_t i = 0; i < bt->n; i++)
+        buf_unref(bt->items[i].buf);
+    bt->n = 0;
+}
+
+/* Sends p's batch in order; the receiver's SCTP association may put several
+ * messages in one packet. */
+static void batch_send(struct rm *rm, struct participant *p)
+{
+    struct data_batch *bt = &p->batch;
+    size_t n = bt->n;
+    bool held = n > 1;
+    if (held)
+        hold(rm, p, true);
+    for (size_t i = 0; i < n; i++) {
+        struct batch_item *it = &bt->items[i];
+        if (held && i == n - 1) {
+            hold(rm, p, false);
+            held = false;
+        }
+        send_now(rm, p, it->kind, it->buf->data, it->buf->len);
+    }
+    batch_clear(bt);
+}
+
+static void batch_push(struct rm *rm, struct participant *to, int kind, struct rm_buf *b)
+{
+    struct data_batch *bt = &to->batch;
+    if (!bt->listed) {
+        if (rm->n_batched == rm->cap_batched) {
+            rm->cap_batched = rm->cap_batched ? rm->cap_batched * 2 : 64;
+            rm->batched = util_realloc(rm->batched, rm->cap_batched * sizeof *rm->batched);
+        }
+        rm->batched[rm->n_batched++] = to;
+        bt->listed = true;
+    }
+    if (bt->n == bt->cap) {
+        bt->cap = bt->cap ? bt->cap * 2 : 8;
+        bt->items = util_realloc(bt->items, bt->cap * sizeof *bt->items);
+    }
+    bt->items[bt->n++] = (struct batch_item){.buf = b, .kind = kind};
+    b->refs++;
+    if (bt->n >= RM_BATCH_MAX)
+        batch_send(rm, to);
+}
+
+void rm_data_flush(struct rm *rm)
+{
+    /* Sending may end a participant (rm_data_forget clears its slot). */
+    for (size_t i = 0; i < rm->n_batched; i++) {
+        struct participant *p = rm->batched[i];
+        if (!p)
+            continue;
+        rm->batched[i] = NULL;
+        p->batch.listed = false;
+        batch_send(rm, p);
+    }
+    rm->n_batched = 0;
+}
+
+void rm_data_forget(struct rm *rm, struct participant *p)
+{
+    struct data_batch *bt = &p->batch;
+    if (bt->listed)
+        for (size_t i = 0; i < rm->n_batched; i++)
+            if (rm->batched[i] == p)
+                rm->batched[i] = NULL;
+    bt->listed = false;
+    batch_clear(bt);
+    free(bt->items);
+    memset(bt, 0, sizeof *bt);
+}
+
+/* Sends now, or adds to the receiver's batch when the server batches; `shared`
+ * holds the packet's one copy for all batches, made on first use. */
+static void send_one(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
+                     size_t len, struct rm_buf **shared)
+{
+    bool now = !rm->batch_sends || (kind == KIND_RELIABLE && to->pending.n > 0) ||
+               (kind == KIND_RELIABLE ? !to->reliable_open : !to->lossy_open);
+    if (now) {
+        send_now(rm, to, kind, data, len);
+        return;
+    }
+    if (!*shared) {
+        *shared = util_malloc(sizeof **shared + len);
+        (*shared)->refs = 0;
+        (*shared)->len = len;
+        memcpy((*shared)->data, data, len);
+    }
+    batch_push(rm, to, kind, *shared);
 }
 
 void rm_data_writable(struct rm *rm, struct participant *p)
@@ -157,12 +275,13 @@ static void fan_out(struct rm *rm, struct room *r, const struct participant *fro
                     size_t n_ids)
 {
     bool all = n_sids == 0 && n_ids == 0;
+    struct rm_buf *shared = NULL;
     for (size_t i = 0; i < r->n_parts; i++) {
         struct participant *to = r->parts[i];
         if (to == from)
             continue;
         if (all || in_list(sids, n_sids, to->sid) || in_list(ids, n_ids, to->identity))
-            send_one(rm, to, kind, data, len);
+            send_one(rm, to, kind, data, len, &shared);
     }
 }
 

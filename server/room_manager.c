@@ -65,6 +65,7 @@ static void deferred_flush(struct rm *rm, int64_t now_ms)
 static void participant_release(struct rm *rm, struct participant *p)
 {
     deferred_drop(rm, p);
+    rm_data_forget(rm, p);
     void *sink = p->sink;
     p->sink = NULL;
     if (sink)
@@ -324,6 +325,7 @@ void rm_free(struct rm *rm)
         return;
     rm_shutdown(rm, 0);
     free(rm->deferred);
+    free(rm->batched);
     free(rm->rooms);
     free(rm);
 }

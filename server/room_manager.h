@@ -39,6 +39,9 @@ struct rm_sink_ops {
      * 1 lossy).  Returns 0, DC_EAGAIN (receiver backed up), DC_ETOOBIG or
      * DC_ECLOSED (no such channel open). */
     int (*send_data)(struct participant *p, int kind, const uint8_t *data, size_t len);
+    /* Optional: the next sends to p are one batch (hold true) and may share
+     * packets; hold false comes before the batch's last send. */
+    void (*hold_data)(struct participant *p, bool hold);
     /* Answers p's SDP offer (creating its peer connection on the first one).
      * Returns the answer (malloc'd) or NULL with *why.  Optional. */
     char *(*answer)(void *ctx, struct participant *p, const char *offer, size_t len,
@@ -59,6 +62,21 @@ struct data_queue {
     struct data_msg { uint8_t *data; size_t len; } *items;
     size_t head, n, cap, bytes;
 };
+
+/* One serialized DataPacket shared by the receivers of a batched fan-out. */
+struct rm_buf {
+    size_t refs, len;
+    uint8_t data[];
+};
+
+/* Data for one receiver gathered during a loop turn (see rm_data_flush). */
+struct data_batch {
+    struct batch_item { struct rm_buf *buf; int kind; } *items;
+    size_t n, cap;
+    bool listed;  /* in rm->batched */
+};
+/* A batch this long is sent at once. */
+#define RM_BATCH_MAX 64
 
 /* What the join checks produced; rm_join takes ownership. */
 struct join_ticket {
@@ -97,6 +115,7 @@ struct participant {
     uint32_t last_reliable_seq;
     struct data_queue pending;
     bool pending_full_logged;
+    struct data_batch batch;  /* this turn's data, sent by rm_data_flush */
 };
 
 #define RM_NONCE_RING 128
@@ -147,6 +166,13 @@ struct rm {
     struct rm_deferred *deferred;
     size_t n_deferred, cap_deferred;
     size_t queue_max_msgs, queue_max_bytes;
+    /* When set, data for receivers is gathered per receiver and sent by
+     * rm_data_flush (the server calls it once per loop turn), so that a
+     * receiver's messages of one turn share packets; unset, each message is
+     * sent at once. */
+    bool batch_sends;
+    struct participant **batched;  /* receivers with a non-empty batch */
+    size_t n_batched, cap_batched;
     bool draining;            /* shutting down: joins are refused, rooms carry on */
 };
 
@@ -217,6 +243,10 @@ void rm_data_channel_state(struct rm *rm, struct participant *p, int kind, bool 
 /* p's data channels have room again: queued reliable data goes out. */
 void rm_data_writable(struct rm *rm, struct participant *p);
 void rm_data_queue_free(struct data_queue *q);
+/* Sends every receiver's batch (see rm->batch_sends). */
+void rm_data_flush(struct rm *rm);
+/* p is going away: its batch is dropped. */
+void rm_data_forget(struct rm *rm, struct participant *p);
 
 /* ---- protobuf views (server/rm_proto.c) ---- */
 /* Fill `out` pointing into the participant/room; free with rm_proto_release. */

@@ -33,8 +33,13 @@ struct rtc_peer {
     struct sockaddr_storage addr;
     bool has_addr;
     bool dead;
+    bool dirty;                   /* in rtc->dirty: flush at the end of the turn */
     struct rtc_peer *next;
+    struct rtc_peer *dirty_next;
 };
+
+/* DataPackets of one loop turn whose fan-out time is observed. */
+#define RTC_ARRIVALS 64
 
 struct rtc {
     uv_loop_t *loop;
@@ -49,10 +54,13 @@ struct rtc {
     size_t n_cands;
     struct hmap by_ufrag, by_addr;
     struct rtc_peer *peers;
+    struct rtc_peer *dirty;       /* peers with SCTP output to flush this turn */
     uint64_t dropped_unknown, peers_connected;
     uint64_t peer_failed[RTC_PEER_FAILURES];
     struct sctp_stats sctp_gone;  /* counters of freed peers */
     struct metrics_hist fanout;
+    uint64_t arrivals[RTC_ARRIVALS];  /* this turn's DataPackets, for the histogram */
+    size_t n_arrivals;
     unsigned ticks;
 };
 
@@ -154,9 +162,10 @@ static void cb_message(void *ctx, int kind, const uint8_t *data, size_t len)
     struct rtc_peer *rp = ctx;
     if (!rp->part)
         return;
-    uint64_t t0 = uv_hrtime();
-    rm_data_received(rp->rtc->rm, rp->part, kind, data, len);
-    metrics_hist_observe(&rp->rtc->fanout, (double)(uv_hrtime() - t0) / 1e9);
+    struct rtc *r = rp->rtc;
+    if (r->n_arrivals < RTC_ARRIVALS)
+        r->arrivals[r->n_arrivals++] = uv_hrtime();
+    rm_data_received(r->rm, rp->part, kind, data, len);
 }
 
 static void cb_writable(void *ctx)
@@ -195,13 +204,36 @@ static const struct peer_callbacks peer_cbs = {
 
 /* ---------- room manager hooks ---------- */
 
+/* rp's association may have queued output: flushed at the end of the turn. */
+static void mark_dirty(struct rtc_peer *rp)
+{
+    if (rp->dirty)
+        return;
+    rp->dirty = true;
+    rp->dirty_next = rp->rtc->dirty;
+    rp->rtc->dirty = rp;
+}
+
+static void flush_dirty(struct rtc *r)
+{
+    uint64_t now = util_now_ms();
+    while (r->dirty) {
+        struct rtc_peer *rp = r->dirty;
+        r->dirty = rp->dirty_next;
+        rp->dirty = false;
+        if (!rp->dead)
+            peer_flush(rp->peer, now);
+    }
+}
+
 char *rtc_answer(void *ctx, struct participant *p, const char *offer, size_t len, const char **why)
 {
     struct rtc *r = ctx;
     struct rtc_peer *rp = p->peer;
     if (!rp) {
         struct peer_config pc = {.max_message_size = MAX_MESSAGE_SIZE,
-                                 .consent_timeout_ms = CONSENT_TIMEOUT_MS};
+                                 .consent_timeout_ms = CONSENT_TIMEOUT_MS,
+                                 .sctp_impl = r->cfg->rtc.sctp};
         rp = util_calloc(1, sizeof *rp);
         rp->rtc = r;
         rp->part = p;
@@ -234,7 +266,15 @@ int rtc_send_data(struct participant *p, int kind, const uint8_t *data, size_t l
     struct rtc_peer *rp = p->peer;
     if (!rp || rp->dead)
         return DC_ECLOSED;
+    mark_dirty(rp);
     return peer_send(rp->peer, kind, data, len);
+}
+
+void rtc_hold_data(struct participant *p, bool hold)
+{
+    struct rtc_peer *rp = p->peer;
+    if (rp && !rp->dead)
+        peer_hold(rp->peer, hold);
 }
 
 /* ---------- UDP ---------- */
@@ -275,6 +315,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
         return;
     }
     peer_on_datagram(rp->peer, util_now_ms(), from, (const uint8_t *)buf->base, (size_t)n);
+    mark_dirty(rp);
 }
 
 static void sctp_stats_add(struct sctp_stats *sum, const struct sctp_stats *st)
@@ -289,13 +330,20 @@ static void sctp_stats_add(struct sctp_stats *sum, const struct sctp_stats *st)
     sum->drop_in_bad += st->drop_in_bad;
     sum->send_eagain += st->send_eagain;
     sum->abandoned += st->abandoned;
+    sum->pkts_in += st->pkts_in;
+    sum->pkts_out += st->pkts_out;
+    sum->rtx_timeout += st->rtx_timeout;
+    sum->rtx_fast += st->rtx_fast;
+    sum->sacks_in += st->sacks_in;
+    sum->sacks_out += st->sacks_out;
+    sum->dup_tsns += st->dup_tsns;
 }
 
 static void reap(struct rtc *r)
 {
     for (struct rtc_peer **pp = &r->peers; *pp;) {
         struct rtc_peer *rp = *pp;
-        if (rp->dead) {
+        if (rp->dead && !rp->dirty) {
             *pp = rp->next;
             struct sctp_stats st;
             peer_sctp_stats(rp->peer, &st);
@@ -313,10 +361,14 @@ static void on_timer(uv_timer_t *t)
     struct rtc *r = t->data;
     uint64_t now = util_now_ms();
     sctp_tick(now);
-    if (++r->ticks % PEER_TICK_EVERY == 0)
-        for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
-            if (!rp->dead)
-                peer_tick(rp->peer, now);
+    bool peers_due = ++r->ticks % PEER_TICK_EVERY == 0;
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
+        if (rp->dead)
+            continue;
+        peer_tick_sctp(rp->peer, now);
+        if (peers_due)
+            peer_tick(rp->peer, now);
+    }
     reap(r);
 }
 
@@ -401,6 +453,8 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
         return DC_EIO;
     }
     gather_candidates(r);
+    LOGI("rtc", "data plane ready", "udp_port=%d sctp=%s", cfg->rtc.udp_port,
+         cfg->rtc.sctp == CONFIG_SCTP_USRSCTP ? "usrsctp" : "native");
     for (size_t i = 0; i < r->n_cands; i++)
         LOGI("rtc", "candidate", "ip=%s port=%u", r->cands[i].ip, r->cands[i].port);
     uv_timer_start(&r->timer, on_timer, TICK_MS, TICK_MS);
@@ -428,9 +482,28 @@ const struct metrics_hist *rtc_fanout_hist(const struct rtc *r)
     return &r->fanout;
 }
 
+/* End of a loop turn: every receiver's batch goes to its association, the
+ * datagrams to the kernel, and the turn's DataPackets are timed. */
+static void flush_batches(void *ctx)
+{
+    struct rtc *r = ctx;
+    if (r->rm)
+        rm_data_flush(r->rm);
+    flush_dirty(r);
+    if (r->n_arrivals == 0)
+        return;
+    udp_out_flush(r->out);
+    uint64_t now = uv_hrtime();
+    for (size_t i = 0; i < r->n_arrivals; i++)
+        metrics_hist_observe(&r->fanout, (double)(now - r->arrivals[i]) / 1e9);
+    r->n_arrivals = 0;
+}
+
 void rtc_set_rm(struct rtc *r, struct rm *rm)
 {
     r->rm = rm;
+    rm->batch_sends = true;
+    udp_out_before_flush(r->out, flush_batches, r);
 }
 
 void rtc_stop(struct rtc *r)

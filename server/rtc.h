@@ -43,5 +43,7 @@ const struct metrics_hist *rtc_fanout_hist(const struct rtc *r);
 char *rtc_answer(void *ctx, struct participant *p, const char *offer, size_t len, const char **why);
 void rtc_peer_close(void *ctx, struct participant *p);
 int rtc_send_data(struct participant *p, int kind, const uint8_t *data, size_t len);
+/* rm_sink_ops.hold_data. */
+void rtc_hold_data(struct participant *p, bool hold);
 
 #endif

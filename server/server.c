@@ -12,6 +12,7 @@
 #include "server/rtc.h"
 #include "server/webhook.h"
 #include "signaling/http.h"
+#include "signaling/tls_stream.h"
 #include "signaling/ws.h"
 
 #define TICK_MS 50
@@ -28,7 +29,9 @@ struct conn {
     struct http_reader *http;
     struct ws_conn *ws;
     struct participant *part;
+    struct tls_stream *tls;  /* NULL on a plain port */
     struct conn *prev, *next;
+    uint64_t accepted_ms;
     uint64_t last_rx_ms;
     bool closing;
     bool shutting_down;
@@ -51,9 +54,12 @@ struct server {
     bool stopped;
     struct conn *conns;
     size_t n_conns;
+    struct tls_creds *tls;       /* for new connections; NULL: plain HTTP */
+    struct server_tls_stats tls_stats;
 };
 
 static void conn_close(struct conn *c);
+static void conn_feed(struct conn *c, const uint8_t *data, size_t len);
 
 /* ---------- writing ---------- */
 
@@ -72,7 +78,8 @@ static void on_written(uv_write_t *req, int status)
         conn_close(c);
 }
 
-static void conn_write(struct conn *c, const uint8_t *data, size_t len)
+/* Bytes for the socket as they are (ciphertext on a TLS connection). */
+static void raw_write(struct conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing || len == 0)
         return;
@@ -92,6 +99,21 @@ static void conn_write(struct conn *c, const uint8_t *data, size_t len)
     }
 }
 
+/* Bytes of the HTTP/WebSocket layer: through TLS when the port has it. */
+static void conn_write(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing || len == 0)
+        return;
+    if (!c->tls) {
+        raw_write(c, data, len);
+        return;
+    }
+    /* After our close_notify (closing after a flush) later writes are dropped. */
+    int rc = tls_stream_send(c->tls, data, len);
+    if (rc < 0 && rc != DC_ECLOSED)
+        conn_close(c);
+}
+
 /* ---------- closing ---------- */
 
 static void on_closed(uv_handle_t *h)
@@ -107,6 +129,7 @@ static void on_closed(uv_handle_t *h)
     s->n_conns--;
     http_reader_free(c->http);
     ws_conn_free(c->ws);
+    tls_stream_free(c->tls);
     free(c);
 }
 
@@ -137,6 +160,8 @@ static void conn_close_after_flush(struct conn *c)
     if (c->closing || c->shutting_down)
         return;
     c->shutting_down = true;
+    if (c->tls)
+        tls_stream_close(c->tls); /* close_notify, queued before the FIN */
     uv_shutdown_t *req = util_malloc(sizeof *req);
     if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
         free(req);
@@ -204,6 +229,7 @@ static const struct rm_sink_ops sink_ops = {
     .send = sink_send,
     .close = sink_close,
     .send_data = rtc_send_data,
+    .hold_data = rtc_hold_data,
     .answer = rtc_answer,
     .peer_close = rtc_peer_close,
     .on_event = webhook_post,
@@ -279,6 +305,68 @@ static void conn_feed(struct conn *c, const uint8_t *data, size_t len)
     }
 }
 
+/* ---------- TLS side ---------- */
+
+static void tls_on_write(void *ctx, const uint8_t *data, size_t len)
+{
+    raw_write(ctx, data, len);
+}
+
+static void tls_on_data(void *ctx, const uint8_t *data, size_t len)
+{
+    conn_feed(ctx, data, len);
+}
+
+static const struct tls_stream_callbacks tls_cbs = {
+    .write = tls_on_write,
+    .on_data = tls_on_data,
+};
+
+/* A plaintext request on the TLS port: say so in plaintext, then hang up. */
+static void conn_tls_refuse_plaintext(struct conn *c)
+{
+    static const char msg[] = "this port speaks TLS only: use https:// or wss://\n";
+    size_t n;
+    uint8_t *resp = http_response_build(400, "text/plain", NULL, msg, sizeof msg - 1, false, &n);
+    raw_write(c, resp, n);
+    free(resp);
+    conn_close_after_flush(c);
+}
+
+static void conn_tls_read(struct conn *c, const uint8_t *data, size_t len)
+{
+    if (c->shutting_down)
+        return; /* closing after a flush: nothing more is read */
+    struct server_tls_stats *st = &c->srv->tls_stats;
+    bool was_up = tls_stream_established(c->tls);
+    int rc = tls_stream_feed(c->tls, data, len);
+    if (!was_up && tls_stream_established(c->tls)) {
+        st->handshakes++;
+        LOGD("server", "TLS handshake done", "cipher=%s", tls_stream_ciphersuite(c->tls));
+    }
+    if (rc == 0 || c->closing)
+        return;
+    if (rc == DC_ECLOSED) {
+        conn_close(c);
+        return;
+    }
+    switch (tls_stream_failure(c->tls)) {
+    case TLS_FAIL_PLAINTEXT:
+        st->plaintext_requests++;
+        LOGD("server", "plaintext HTTP on the TLS port refused", NULL);
+        conn_tls_refuse_plaintext(c);
+        return;
+    case TLS_FAIL_HANDSHAKE:
+        st->handshake_failures++;
+        LOGD("server", "TLS handshake failed", "error=\"%s\"", tls_stream_error(c->tls));
+        break;
+    default:
+        LOGI("server", "TLS error, closing", "error=\"%s\"", tls_stream_error(c->tls));
+        break;
+    }
+    conn_close_after_flush(c); /* lets an alert mbedTLS wrote go out first */
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     (void)h;
@@ -296,7 +384,10 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     }
     if (n > 0) {
         c->last_rx_ms = util_now_ms();
-        conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
+        if (c->tls)
+            conn_tls_read(c, (const uint8_t *)buf->base, (size_t)n);
+        else
+            conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
     }
 }
 
@@ -319,7 +410,11 @@ static void on_connection(uv_stream_t *listener, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    c->last_rx_ms = util_now_ms();
+    c->accepted_ms = c->last_rx_ms = util_now_ms();
+    if (s->tls && !(c->tls = tls_stream_new(s->tls, &tls_cbs, c))) {
+        conn_close(c);
+        return;
+    }
     c->http = http_reader_new(s->cfg->limit.max_http_header_size,
                               s->cfg->limit.max_api_request_body_size);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
@@ -333,6 +428,13 @@ static void on_tick(uv_timer_t *t)
     rm_tick(s->rm, util_wall_ms());
     uint64_t now = util_now_ms();
     for (struct conn *c = s->conns; c; c = c->next) {
+        if (!c->closing && c->tls && !tls_stream_established(c->tls) && !c->shutting_down &&
+            now - c->accepted_ms > SERVER_TLS_HANDSHAKE_MS) {
+            s->tls_stats.handshake_timeouts++;
+            LOGD("server", "TLS handshake timed out", "after_ms=%llu",
+                 (unsigned long long)(now - c->accepted_ms));
+            conn_close(c);
+        }
         if (!c->closing && now - c->last_rx_ms > IDLE_TIMEOUT_MS) {
             LOGI("server", "idle connection closed", "idle_ms=%llu websocket=%d",
                  (unsigned long long)(now - c->last_rx_ms), c->ws != NULL);
@@ -362,8 +464,71 @@ static int listen_on(struct server *s, const char *addr, int port)
         LOGE("server", "cannot listen", "addr=%s port=%d err=\"%s\"", addr, port, uv_strerror(r));
         return DC_EIO;
     }
-    LOGI("server", "listening", "addr=%s port=%d", addr, port);
+    LOGI("server", "listening", "addr=%s port=%d tls=%d", addr, port, s->tls != NULL);
     return 0;
+}
+
+/* The credentials in cfg->tls, or NULL with an error logged. */
+static struct tls_creds *tls_creds_from(const struct config *cfg)
+{
+    char err[256];
+    struct tls_creds *creds;
+    const struct config_tls *t = &cfg->tls;
+    if (tls_creds_new(&creds, t->cert_pem, t->cert_pem_len, t->key_pem, t->key_pem_len, err,
+                      sizeof err) < 0) {
+        LOGE("server", "TLS certificate or key rejected", "cert_file=%s key_file=%s error=\"%s\"",
+             t->cert_file, t->key_file, err);
+        return NULL;
+    }
+    return creds;
+}
+
+static void tls_use(struct server *s, struct tls_creds *creds)
+{
+    tls_creds_release(s->tls);
+    s->tls = creds;
+    s->tls_stats.enabled = true;
+    s->tls_stats.not_after = tls_creds_not_after(creds);
+    LOGI("server", "TLS certificate loaded", "subject=\"%s\" not_after=%lld cert_file=%s",
+         tls_creds_subject(creds), (long long)tls_creds_not_after(creds), s->cfg->tls.cert_file);
+}
+
+static int tls_load(struct server *s)
+{
+    if (!s->cfg->tls.cert_pem)
+        return 0;
+    struct tls_creds *creds = tls_creds_from(s->cfg);
+    if (!creds)
+        return DC_ECONFIG;
+    tls_use(s, creds);
+    return 0;
+}
+
+void server_reload_tls(struct server *s)
+{
+    if (!s || s->stopped)
+        return;
+    bool want = s->cfg->tls.cert_pem != NULL;
+    if (want != (s->tls != NULL)) {
+        LOGW("server", "turning TLS on or off takes a restart; the port keeps its mode", "tls=%d",
+             s->tls != NULL);
+        return;
+    }
+    if (!want)
+        return;
+    struct tls_creds *creds = tls_creds_from(s->cfg);
+    if (!creds) {
+        s->tls_stats.reload_failures++;
+        LOGE("server", "TLS reload failed, keeping the current certificate", NULL);
+        return;
+    }
+    s->tls_stats.reloads++;
+    tls_use(s, creds);
+}
+
+const struct server_tls_stats *server_tls_stats(const struct server *s)
+{
+    return &s->tls_stats;
 }
 
 int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
@@ -385,6 +550,9 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     s->rm->event_ctx = s->webhook;
     if (r < 0)
         return r;
+    r = tls_load(s);
+    if (r < 0)
+        return r;
     if (cfg->n_bind_addresses == 0) {
         r = listen_on(s, "0.0.0.0", cfg->port);
     } else {
@@ -392,7 +560,8 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
             r = listen_on(s, cfg->bind_addresses[i], cfg->port);
     }
     if (r == 0)
-        r = metrics_http_start(&s->metrics, loop, cfg, s->rm, s->rtc);
+        r = metrics_http_start(&s->metrics, loop, cfg,
+                               &(struct metrics_sources){s->rm, s->rtc, s->webhook, &s->tls_stats});
     if (r == 0)
         uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
     return r;
@@ -467,5 +636,6 @@ void server_free(struct server *s)
     rm_free(s->rm);
     rtc_free(s->rtc);
     webhook_free(s->webhook);
+    tls_creds_release(s->tls);
     free(s);
 }

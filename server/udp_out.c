@@ -11,6 +11,8 @@
 struct udp_out {
     uv_udp_t *udp;
     uv_check_t check;
+    void (*before)(void *ctx);
+    void *before_ctx;
     size_t n;
     uint64_t dropped, batches, datagrams;
     struct mmsghdr msgs[UDP_OUT_BATCH];
@@ -26,7 +28,16 @@ static socklen_t addr_len(const struct sockaddr *sa)
 
 static void on_check(uv_check_t *h)
 {
-    udp_out_flush(h->data);
+    struct udp_out *o = h->data;
+    if (o->before)
+        o->before(o->before_ctx);
+    udp_out_flush(o);
+}
+
+void udp_out_before_flush(struct udp_out *o, void (*fn)(void *ctx), void *ctx)
+{
+    o->before = fn;
+    o->before_ctx = ctx;
 }
 
 struct udp_out *udp_out_new(uv_loop_t *loop, uv_udp_t *udp)

@@ -17,6 +17,9 @@
 struct udp_out;
 
 struct udp_out *udp_out_new(uv_loop_t *loop, uv_udp_t *udp);
+/* fn(ctx) runs at the end of each loop turn just before the batch goes out,
+ * so that work gathered during the turn (data batches) joins it. */
+void udp_out_before_flush(struct udp_out *o, void (*fn)(void *ctx), void *ctx);
 void udp_out_send(struct udp_out *o, const struct sockaddr *to, const uint8_t *data, size_t len);
 void udp_out_flush(struct udp_out *o);
 /* Flushes, then closes the check handle; free after the loop ran its close callbacks. */

@@ -47,7 +47,7 @@ struct webhook {
     char *api_key, *secret;
     struct wh_sock *socks;
     bool stopped;
-    uint64_t dropped, delivered, failed;
+    uint64_t posted, retries, dropped, delivered, failed;
 };
 
 static void item_free(struct wh_item *it)
@@ -267,6 +267,7 @@ static void request_finished(struct wh_target *t, CURLcode res)
     }
     if (t->cur->attempts < WEBHOOK_ATTEMPTS) {
         uint64_t delay = (uint64_t)WEBHOOK_BACKOFF_MS << (t->cur->attempts - 1);
+        w->retries++;
         LOGD("webhook", "webhook post failed, retrying", "url=%s status=%ld error=\"%s\" delay_ms=%llu",
              t->url, status, curl_easy_strerror(res), (unsigned long long)delay);
         uv_timer_start(&t->retry, on_retry, delay, 0);
@@ -306,6 +307,7 @@ static void target_push(struct wh_target *t, char *body, size_t len)
         LOGW("webhook", "webhook queue full, dropped the oldest event", "url=%s dropped=%llu",
              t->url, (unsigned long long)t->w->dropped);
     }
+    t->w->posted++;
     struct wh_item *it = util_calloc(1, sizeof *it);
     it->body = body;
     it->len = len;
@@ -392,6 +394,20 @@ void webhook_post(void *ctx, const char *event, const struct room *r, const stru
 uint64_t webhook_dropped(const struct webhook *w) { return w ? w->dropped : 0; }
 uint64_t webhook_delivered(const struct webhook *w) { return w ? w->delivered : 0; }
 uint64_t webhook_failed(const struct webhook *w) { return w ? w->failed : 0; }
+
+void webhook_stats(const struct webhook *w, struct webhook_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!w)
+        return;
+    out->posted = w->posted;
+    out->delivered = w->delivered;
+    out->failed = w->failed;
+    out->dropped = w->dropped;
+    out->retries = w->retries;
+    for (size_t i = 0; i < w->n_targets; i++)
+        out->pending += w->targets[i].n + (w->targets[i].cur != NULL);
+}
 
 void webhook_stop(struct webhook *w)
 {

@@ -40,6 +40,18 @@ void webhook_post(void *w, const char *event, const struct room *r, const struct
 uint64_t webhook_dropped(const struct webhook *w);
 uint64_t webhook_delivered(const struct webhook *w);
 uint64_t webhook_failed(const struct webhook *w);
+
+/* Counters since start, summed over every URL (an event counts once per
+ * URL).  A NULL webhook gives zeros. */
+struct webhook_stats {
+    uint64_t posted;    /* events queued */
+    uint64_t delivered; /* answered with 2xx */
+    uint64_t failed;    /* given up on: 4xx, or every attempt failed */
+    uint64_t dropped;   /* pushed out of a full queue before being sent */
+    uint64_t retries;   /* attempts after the first */
+    uint64_t pending;   /* now waiting or in flight */
+};
+void webhook_stats(const struct webhook *w, struct webhook_stats *out);
 void webhook_stop(struct webhook *w);
 void webhook_free(struct webhook *w);
 

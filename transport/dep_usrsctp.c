@@ -23,6 +23,22 @@ int usrsctp_sysctl_set_sctp_debug_on(uint32_t value);
  * send buffer is full). */
 #define MAX_CHUNKS_ON_QUEUE 8192
 
+/* Retransmission timer, in ms.  usrsctp's defaults (initial 3 s, minimum
+ * 1 s, maximum 60 s) suit long-lived transfers on slow paths; with random
+ * loss of 20-30 % its doubling timer reaches tens of seconds and a data
+ * channel stalls.  WebRTC's own SCTP (dcSCTP) starts at 500 ms with a
+ * 400 ms floor (above the peer's 200 ms delayed SACK) and libwebrtc caps
+ * the back-off at a few seconds; these follow it. */
+#define RTO_INITIAL_MS 1000
+#define RTO_MIN_MS 400
+#define RTO_MAX_MS 1000
+/* Consecutive retransmissions before the association (or its only path) is
+ * given up.  At RTO_MAX_MS the default 10 ends it after about 25 s of
+ * total silence; the ICE consent timeout (30 s) ends a vanished peer
+ * anyway, so a lossy but live path is allowed more. */
+#define ASSOC_RTX_MAX 20
+#define PATH_RTX_MAX 20
+
 struct reg_slot {
     uintptr_t id; /* 0: empty */
     void *obj;
@@ -143,6 +159,12 @@ static void lib_init(void)
     usrsctp_init_nothreads(0, conn_output, debug_printf);
     usrsctp_sysctl_set_sctp_ecn_enable(0);
     usrsctp_sysctl_set_sctp_max_chunks_on_queue(MAX_CHUNKS_ON_QUEUE);
+    usrsctp_sysctl_set_sctp_rto_initial_default(RTO_INITIAL_MS);
+    usrsctp_sysctl_set_sctp_rto_min_default(RTO_MIN_MS);
+    usrsctp_sysctl_set_sctp_rto_max_default(RTO_MAX_MS);
+    usrsctp_sysctl_set_sctp_init_rto_max_default(RTO_MAX_MS);
+    usrsctp_sysctl_set_sctp_assoc_rtx_max_default(ASSOC_RTX_MAX);
+    usrsctp_sysctl_set_sctp_path_rtx_max_default(PATH_RTX_MAX);
     g.initialized = true;
     g.have_time = false;
     LOGD("sctp", "usrsctp initialised", NULL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509.h>
@@ -14,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "transport/dep_mbedtls.h"
+#include "transport/dtls_seal.h"
 
 #define HS_TIMEOUT_MIN_MS 1000
 #define HS_TIMEOUT_MAX_MS 16000
@@ -43,7 +45,15 @@ struct dtls {
     int64_t timer_fin;
     const uint8_t *in;   /* the datagram being fed, NULL once consumed */
     size_t in_len;
+    /* Our write key and implicit IV, exported by mbedTLS during the
+     * handshake; they key `seal` once it is done (AES-GCM suites only). */
+    uint8_t wkey[32], wiv[DTLS_SEAL_IMPLICIT_IV];
+    size_t wkey_len;
+    struct dtls_seal seal;
 };
+
+/* One sealed record at a time for every session, as with dtls_rbuf. */
+static unsigned char dtls_wbuf[MBEDTLS_SSL_OUT_CONTENT_LEN + DTLS_SEAL_OVERHEAD];
 
 static const int suites[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -140,6 +150,44 @@ static int verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 
 /* ---- session set-up ---- */
 
+/* The key block is client MAC key, server MAC key, client key, server key,
+ * client IV, server IV; we are the client.  AES-GCM has no MAC keys and a
+ * 4-byte implicit IV. */
+static int export_keys(void *p, const unsigned char *ms, const unsigned char *kb, size_t maclen,
+                       size_t keylen, size_t ivlen, const unsigned char client_random[32],
+                       const unsigned char server_random[32], mbedtls_tls_prf_types prf)
+{
+    (void)ms, (void)client_random, (void)server_random, (void)prf;
+    struct dtls *d = p;
+    d->wkey_len = 0;
+    if (maclen != 0 || ivlen != DTLS_SEAL_IMPLICIT_IV || (keylen != 16 && keylen != 32))
+        return 0;
+    memcpy(d->wkey, kb, keylen);
+    memcpy(d->wiv, kb + 2 * keylen, ivlen);
+    d->wkey_len = keylen;
+    return 0;
+}
+
+static bool suite_is_aes_gcm(int id)
+{
+    return id == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ||
+           id == MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 ||
+           id == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ||
+           id == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+}
+
+/* Application data goes through dtls_seal from now on when the suite is
+ * AES-GCM; the exported key material is wiped either way. */
+static void seal_setup(struct dtls *d)
+{
+    int id = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&d->ssl));
+    if (d->wkey_len && suite_is_aes_gcm(id))
+        dtls_seal_setkey(&d->seal, d->wkey, d->wkey_len, d->wiv);
+    mbedtls_platform_zeroize(d->wkey, sizeof d->wkey);
+    mbedtls_platform_zeroize(d->wiv, sizeof d->wiv);
+    d->wkey_len = 0;
+}
+
 static int configure(struct dtls *d, const struct cert *local)
 {
     mbedtls_ssl_config *c = &d->conf;
@@ -161,6 +209,7 @@ static int configure(struct dtls *d, const struct cert *local)
     mbedtls_ssl_conf_session_tickets(c, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     mbedtls_ssl_conf_handshake_timeout(c, HS_TIMEOUT_MIN_MS, HS_TIMEOUT_MAX_MS);
     mbedtls_ssl_conf_read_timeout(c, 0);
+    mbedtls_ssl_conf_export_keys_ext_cb(c, export_keys, d);
     /* Off until the handshake completes: see handshake_done. */
     mbedtls_ssl_conf_dtls_anti_replay(c, MBEDTLS_SSL_ANTI_REPLAY_DISABLED);
     ret = mbedtls_ssl_conf_dtls_srtp_protection_profiles(c, srtp_profiles);
@@ -190,11 +239,13 @@ struct dtls *dtls_new(const struct cert *local, const uint8_t *remote_fp, size_t
     d->ctx = ctx;
     d->state = DTLS_NEW;
     d->timer_int = d->timer_fin = -1;
+    dtls_seal_init(&d->seal);
     int ret = configure(d, local);
     if (ret != 0) {
         char msg[128];
         LOGE("dtls", "session set-up failed", "err=%d detail=\"%s\"", ret,
              dep_mbedtls_strerror(ret, msg, sizeof msg));
+        dtls_seal_free(&d->seal);
         mbedtls_ssl_free(&d->ssl);
         mbedtls_ssl_config_free(&d->conf);
         free(d);
@@ -205,6 +256,8 @@ struct dtls *dtls_new(const struct cert *local, const uint8_t *remote_fp, size_t
 
 static void destroy(struct dtls *d)
 {
+    dtls_seal_free(&d->seal);
+    mbedtls_platform_zeroize(d->wkey, sizeof d->wkey);
     mbedtls_ssl_free(&d->ssl);
     mbedtls_ssl_config_free(&d->conf);
     free(d);
@@ -303,6 +356,7 @@ static void handshake_done(struct dtls *d)
      * here, for the authenticated epoch.  The config is this session's own;
      * mbedTLS reads the flag per record. */
     mbedtls_ssl_conf_dtls_anti_replay(&d->conf, MBEDTLS_SSL_ANTI_REPLAY_ENABLED);
+    seal_setup(d);
     d->state = DTLS_CONNECTED;
     LOGI("dtls", "handshake complete", "suite=%s srtp=0x%04x", mbedtls_ssl_get_ciphersuite(&d->ssl),
          (unsigned)d->srtp_profile);
@@ -450,6 +504,26 @@ int dtls_feed(struct dtls *d, uint64_t now_ms, const uint8_t *data, size_t len)
     return leave(d) ? rc : DC_ECLOSED;
 }
 
+/* Application data under dtls_seal, with mbedTLS's record counter (so that
+ * the records mbedTLS itself sends later, such as alerts, continue it). */
+static int send_sealed(struct dtls *d, const uint8_t *data, size_t len)
+{
+    unsigned char *ctr = d->ssl.cur_out_ctr;
+    size_t n = dtls_seal_record(&d->seal, ctr, MBEDTLS_SSL_MSG_APPLICATION_DATA, data, len,
+                                dtls_wbuf);
+    if (n == 0)
+        return DC_EIO;
+    enter(d, d->now_ms);
+    int i = 8;
+    while (i > 2 && ++ctr[i - 1] == 0) /* 48-bit sequence number */
+        i--;
+    if (i == 2) /* wrapped: a nonce must never repeat */
+        fail(d, MBEDTLS_ERR_SSL_COUNTER_WRAPPING);
+    else
+        bio_send(d, dtls_wbuf, n);
+    return leave(d) && i > 2 ? 0 : DC_ECLOSED;
+}
+
 int dtls_send(struct dtls *d, const uint8_t *data, size_t len)
 {
     if (!d || (!data && len) || d->in_mbedtls)
@@ -462,6 +536,8 @@ int dtls_send(struct dtls *d, const uint8_t *data, size_t len)
         return DC_ETOOBIG;
     if (len == 0)
         return 0;
+    if (d->seal.ready && d->ssl.out_left == 0)
+        return send_sealed(d, data, len);
     enter(d, d->now_ms);
     d->in_mbedtls = true;
     int ret = mbedtls_ssl_write(&d->ssl, data, len);
@@ -531,6 +607,11 @@ const char *dtls_cipher_suite(const struct dtls *d)
         return "";
     const char *s = mbedtls_ssl_get_ciphersuite(&d->ssl);
     return s ? s : "";
+}
+
+bool dtls_sealed_writes(const struct dtls *d)
+{
+    return d && d->seal.ready;
 }
 
 const char *dtls_close_reason_str(int reason)

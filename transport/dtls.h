@@ -56,6 +56,7 @@
 #ifndef DC_DTLS_H
 #define DC_DTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -121,6 +122,9 @@ uint16_t dtls_srtp_profile(const struct dtls *d);
 /* mbedTLS's name of the negotiated cipher suite (e.g.
  * "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), "" before the handshake completes. */
 const char *dtls_cipher_suite(const struct dtls *d);
+/* True once connected with an AES-GCM suite: application data is sealed by
+ * dtls_seal instead of mbedTLS's record layer (same records on the wire). */
+bool dtls_sealed_writes(const struct dtls *d);
 const char *dtls_close_reason_str(int reason);
 
 #endif

@@ -8,10 +8,9 @@
 #include "common/util.h"
 #include "transport/dtls.h"
 #include "transport/ice_lite.h"
-#include "transport/sctp.h"
+#include "transport/peer_sctp.h"
 #include "transport/stun.h"
 
-#define SCTP_PORT 5000
 /* A peer that never gets its connection up within this long has failed. */
 #define SETUP_TIMEOUT_MS 30000
 #define NO_STREAM 0xffffffffu
@@ -23,7 +22,8 @@ struct peer {
     void *ctx;
     struct ice_lite ice;
     struct dtls *dtls;
-    struct sctp_assoc *sctp;
+    struct peer_sctp sctp;
+    uint64_t now_ms;           /* the clock of the current call, for SCTP */
     uint8_t remote_fp[CERT_FP_LEN];
     uint32_t remote_max_message;
     uint32_t stream[2];        /* SCTP stream of _reliable, _lossy */
@@ -148,9 +148,8 @@ static void dtls_cb_connected(void *ctx)
     LOGD("peer", "dtls connected", "cipher=%s srtp=%u", dtls_cipher_suite(p->dtls),
          dtls_srtp_profile(p->dtls));
     p->connected = true;
-    p->sctp = sctp_assoc_new(&sctp_cbs, p, SCTP_PORT, p->cfg.max_message_size,
-                             p->remote_max_message);
-    if (!p->sctp || sctp_assoc_connect(p->sctp) < 0) {
+    if (peer_sctp_open(&p->sctp, p->cfg.sctp_impl, &sctp_cbs, p, p->cfg.max_message_size,
+                       p->remote_max_message, p->now_ms) < 0) {
         peer_fail(p, PEER_FAIL_SCTP);
         return;
     }
@@ -160,8 +159,7 @@ static void dtls_cb_connected(void *ctx)
 static void dtls_cb_data(void *ctx, const uint8_t *data, size_t len)
 {
     struct peer *p = ctx;
-    if (p->sctp)
-        sctp_assoc_feed(p->sctp, data, len);
+    peer_sctp_feed(&p->sctp, data, len, p->now_ms);
 }
 
 static void dtls_cb_closed(void *ctx, int reason)
@@ -199,16 +197,14 @@ void peer_free(struct peer *p)
         return;
     if (p->dtls && !p->failed)
         dtls_close(p->dtls);
-    sctp_assoc_free(p->sctp);
+    peer_sctp_free(&p->sctp);
     dtls_free(p->dtls);
     free(p);
 }
 
 void peer_sctp_stats(const struct peer *p, struct sctp_stats *out)
 {
-    memset(out, 0, sizeof *out);
-    if (p->sctp)
-        sctp_assoc_stats(p->sctp, out);
+    peer_sctp_counters(&p->sctp, out);
 }
 
 void peer_close(struct peer *p)
@@ -311,6 +307,7 @@ static void on_stun(struct peer *p, uint64_t now_ms, const struct sockaddr *from
 void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *from,
                       const uint8_t *data, size_t len)
 {
+    p->now_ms = now_ms;
     if (p->failed || p->closed || len == 0)
         return;
     if (data[0] <= 3) {
@@ -325,13 +322,37 @@ void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *fr
 
 int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len)
 {
-    if (p->failed || p->closed || !p->sctp || kind < 0 || kind > 1 || p->stream[kind] == NO_STREAM)
+    if (p->failed || p->closed || !peer_sctp_exists(&p->sctp) || kind < 0 || kind > 1 ||
+        p->stream[kind] == NO_STREAM)
         return DC_ECLOSED;
-    return sctp_assoc_send(p->sctp, (uint16_t)p->stream[kind], len ? 53 : 57, data, len);
+    return peer_sctp_send(&p->sctp, (uint16_t)p->stream[kind], len ? 53 : 57, data, len);
+}
+
+void peer_hold(struct peer *p, bool hold)
+{
+    if (!p->failed && !p->closed)
+        peer_sctp_hold(&p->sctp, hold);
+}
+
+void peer_flush(struct peer *p, uint64_t now_ms)
+{
+    if (p->failed || p->closed)
+        return;
+    p->now_ms = now_ms;
+    peer_sctp_flush(&p->sctp, now_ms);
+}
+
+void peer_tick_sctp(struct peer *p, uint64_t now_ms)
+{
+    if (p->failed || p->closed)
+        return;
+    p->now_ms = now_ms;
+    peer_sctp_tick(&p->sctp, now_ms);
 }
 
 uint64_t peer_tick(struct peer *p, uint64_t now_ms)
 {
+    p->now_ms = now_ms;
     if (p->failed || p->closed)
         return UINT64_MAX;
     if (p->dtls) {

@@ -46,6 +46,7 @@ struct peer_callbacks {
 struct peer_config {
     uint32_t max_message_size;      /* advertised and enforced */
     uint64_t consent_timeout_ms;    /* 30000 */
+    int sctp_impl;                  /* enum peer_sctp_impl: native (0) or usrsctp */
 };
 
 struct peer;
@@ -64,6 +65,15 @@ void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *fr
                       const uint8_t *data, size_t len);
 /* Sends one message on the channel of `kind`: 0, DC_ECLOSED, DC_ETOOBIG, DC_EAGAIN. */
 int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len);
+/* Batches the next sends into as few packets as possible (sctp_assoc_hold);
+ * release before the last send of the batch.  No-op without an association. */
+void peer_hold(struct peer *p, bool hold);
+/* Sends what this loop turn queued on the association (the native SCTP
+ * stack holds its output until then); call once per turn for every peer
+ * that received datagrams or was sent data in it. */
+void peer_flush(struct peer *p, uint64_t now_ms);
+/* The association's own timers (native SCTP): call every ~10 ms. */
+void peer_tick_sctp(struct peer *p, uint64_t now_ms);
 /* Timers: DTLS retransmission, consent.  Returns the next time it wants a call. */
 uint64_t peer_tick(struct peer *p, uint64_t now_ms);
 /* Counters of the peer's SCTP association (all zero before it exists). */

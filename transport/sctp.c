@@ -361,6 +361,22 @@ int sctp_assoc_send(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const 
     return r;
 }
 
+int sctp_assoc_hold(struct sctp_assoc *a, bool hold)
+{
+    int r = check_open(a);
+    if (r < 0 && r != DC_EAGAIN)
+        return r;
+    if (!a->sock)
+        return DC_ECLOSED;
+    if (a->held == hold)
+        return 0;
+    uint32_t nodelay = hold ? 0 : 1;
+    if (setopt(a, IPPROTO_SCTP, SCTP_NODELAY, &nodelay, sizeof nodelay, "NODELAY") < 0)
+        return DC_EIO;
+    a->held = hold;
+    return 0;
+}
+
 int sctp_assoc_open_channel(struct sctp_assoc *a, uint16_t stream, const char *label, bool ordered,
                             int max_rexmit)
 {

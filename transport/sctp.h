@@ -90,6 +90,10 @@ struct sctp_stats {
     uint64_t drop_in_bad;         /* unknown or deprecated PPID, malformed DCEP */
     uint64_t send_eagain;         /* sends refused with DC_EAGAIN (buffer full) */
     uint64_t abandoned;           /* messages usrsctp gave up on (PR-SCTP, failure) */
+    /* Packet-level counters (native SCTP only; zero on usrsctp). */
+    uint64_t pkts_in, pkts_out;
+    uint64_t rtx_timeout, rtx_fast;   /* DATA chunks retransmitted by T3 / fast retransmit */
+    uint64_t sacks_in, sacks_out, dup_tsns;
 };
 
 struct sctp_assoc;
@@ -113,6 +117,14 @@ void sctp_assoc_feed(struct sctp_assoc *a, const uint8_t *pkt, size_t len);
  * one zero byte (RFC 8831), which passing 56/57 also does. */
 int sctp_assoc_send(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,
                     size_t len);
+/* Holds small messages back while earlier data is in flight (Nagle's rule,
+ * SCTP_NODELAY off), so that several sends made in a row leave in as few
+ * packets as possible; hold(false) restores immediate sending, and the next
+ * sctp_assoc_send then carries out everything held with it.  A caller that
+ * holds must release before its last send of the batch; data still held
+ * without a following send goes out with the peer's next SACK.  0, DC_ECLOSED,
+ * DC_EIO. */
+int sctp_assoc_hold(struct sctp_assoc *a, bool hold);
 /* Opens a channel with a DCEP OPEN: max_rexmit < 0 for reliable, else the
  * maximum number of retransmissions (0 for lossy).  Needs an open
  * association.  0, DC_EEXIST, DC_EINVAL (stream beyond the negotiated

@@ -57,6 +57,7 @@ struct sctp_assoc {
     size_t send_limit; /* largest message sctp_assoc_send accepts */
     size_t sndbuf, buffered, low_water;
     bool want_writable;
+    bool held;         /* sctp_assoc_hold: Nagle on while data is in flight */
     uint16_t out_streams;
     struct datachannel_table channels;
     struct sctp_partial *partials;

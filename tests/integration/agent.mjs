@@ -1,9 +1,10 @@
 // Drives @livekit/rtc-node Rooms in child processes (fixtures/rtc-node-agent.mjs) for the
 // data-plane tests.
 //
-// startAgent(srv, {identity, room, grant, name, metadata, connect, token}) spawns one agent and,
-// unless connect is false, waits until its Room is connected; `token` replaces the one made from
-// the other fields. The handle:
+// startAgent(srv, {identity, room, grant, name, metadata, connect, token, env, url}) spawns one
+// agent and, unless connect is false, waits until its Room is connected; `token` replaces the one
+// made from the other fields, `env` is added to the agent's environment, `url` replaces
+// srv.wsUrl. The handle:
 //   events                 every JSON event the agent printed, in order
 //   next(pred, ms, what)   the first event not yet taken that matches pred (a function, or an
 //                          event name); rejects on timeout or as soon as the process exits
@@ -48,11 +49,12 @@ function eventName(e) {
 
 export async function startAgent(srv, {
   identity, room, grant, name, metadata, attributes, connect = true, connectMs = 20000, token: given,
+  env = {}, url,
 } = {}) {
   const token = given ?? await makeToken({ identity, room, grant, name, metadata, attributes });
   const child = spawn(process.execPath, [AGENT], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LK_URL: srv.wsUrl, LK_TOKEN: token, RUST_BACKTRACE: '1' },
+    env: { ...process.env, ...env, LK_URL: url ?? srv.wsUrl, LK_TOKEN: token, RUST_BACKTRACE: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const a = {

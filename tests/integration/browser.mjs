@@ -143,8 +143,11 @@ export async function startStatic(page = PAGE) {
   };
 }
 
-/** One Chromium with a static server; openRoom() adds a tab with its own Room. */
-export async function launchBrowser() {
+/**
+ * One Chromium with a static server; openRoom() adds a tab with its own Room. extraArgs are added
+ * to CHROMIUM_FLAGS (e.g. --ignore-certificate-errors-spki-list for a test certificate).
+ */
+export async function launchBrowser({ extraArgs = [] } = {}) {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
   assert.ok(fs.existsSync(UMD), `${UMD} missing (run npm ci)`);
   const stat = await startStatic();
@@ -157,7 +160,7 @@ export async function launchBrowser() {
   };
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, timeout: 20000,
+      executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...extraArgs], headless: true, timeout: 20000,
     });
     await context.grantPermissions(['camera', 'microphone']);
   } catch (err) {

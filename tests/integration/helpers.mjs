@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,14 +133,37 @@ export function serverBinary() {
 const LOG_DIR = process.env.DCSFU_TEST_LOG_DIR || path.join(REPO_ROOT, 'build', 'integration-logs');
 
 /**
+ * One HTTPS request trusting `ca` (PEM text; undefined: Node's default store). Resolves with
+ * {status, body, cert} (cert: the server's certificate as Node reports it) or rejects with the
+ * TLS or network error.
+ */
+export function httpsRequest(url, { ca, method = 'GET', timeoutMs = 3000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, ca, timeout: timeoutMs, agent: false }, (res) => {
+      const cert = res.socket.getPeerCertificate?.();
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body, cert }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms: ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
  * Starts the server on free ports. `config` is an object turned into YAML for --config-body.
+ * tlsCa (PEM text): the server speaks TLS (config.tls set by the caller); httpUrl/wsUrl are then
+ * https:// and wss:// and readiness is checked over HTTPS trusting that CA.
  * drainTimeout (seconds, default 2) becomes --drain-timeout, so that a server still holding
  * participants at the end of a file finishes its SIGTERM drain well within stopServer's 5 s;
  * null leaves the flag out (the config's shutdown.drain_timeout, default 30, applies).
  * Throws (with the server's output) if the binary is missing, exits early, or does not answer
  * HTTP within readyMs.
  */
-export async function startServer({ config, args = [], env = {}, readyMs = 10000, label = 'dcsfu', drainTimeout = 2 } = {}) {
+export async function startServer({ config, args = [], env = {}, readyMs = 10000, label = 'dcsfu', drainTimeout = 2, tlsCa } = {}) {
   const bin = serverBinary();
   if (!fs.existsSync(bin)) {
     throw new Error(`server binary not found: ${bin} (build it with make, or set DCSFU_BIN)`);
@@ -159,8 +183,8 @@ export async function startServer({ config, args = [], env = {}, readyMs = 10000
   const srv = {
     bin, port, udpPort, argv, proc, label,
     stdout: '', stderr: '',
-    httpUrl: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    httpUrl: `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`,
+    wsUrl: `${tlsCa ? 'wss' : 'ws'}://127.0.0.1:${port}`,
     exited: null, // {code, signal} once the process ended
   };
   proc.stdout.setEncoding('utf8');
@@ -181,8 +205,12 @@ export async function startServer({ config, args = [], env = {}, readyMs = 10000
       throw new Error(`server exited before it was ready (${JSON.stringify(srv.exited)})\n${srv.log()}`);
     }
     try {
-      const res = await fetch(`${srv.httpUrl}/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
+      if (tlsCa) {
+        await httpsRequest(`${srv.httpUrl}/`, { ca: tlsCa, timeoutMs: 1000 });
+      } else {
+        const res = await fetch(`${srv.httpUrl}/`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+      }
       return srv;
     } catch (err) {
       lastErr = err;

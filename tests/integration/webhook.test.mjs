@@ -117,12 +117,35 @@ test('a signaling-only participant that leaves is participant_connection_aborted
   }
 });
 
+/** The samples of the dcsfu_webhook_* families from a scrape, keyed by `name{labels}`. */
+async function webhookMetrics(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(res.status, 200);
+  const out = {};
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^(dcsfu_webhook_\S+) (\S+)$/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
 test('a dead receiver delays nothing and the server still stops cleanly', { timeout: 30000 }, async () => {
   const deadPort = await freeTcpPort();
+  const metricsPort = await freeTcpPort();
   const rx = await startReceiver();
   try {
     // one dead URL and one live one: the live one still gets everything
-    await withServer({ config: hookConfig([`http://127.0.0.1:${deadPort}/hook`, rx.url]) }, async (srv) => {
+    const config = { ...hookConfig([`http://127.0.0.1:${deadPort}/hook`, rx.url]), prometheus: { port: metricsPort } };
+    await withServer({ config }, async (srv) => {
+      const m0 = await webhookMetrics(metricsPort);
+      assert.deepEqual(m0, {
+        dcsfu_webhook_events_total: 0,
+        'dcsfu_webhook_requests_total{result="delivered"}': 0,
+        'dcsfu_webhook_requests_total{result="failed"}': 0,
+        'dcsfu_webhook_requests_total{result="dropped"}': 0,
+        dcsfu_webhook_retries_total: 0,
+        dcsfu_webhook_pending: 0,
+      });
       for (let i = 0; i < 5; i++) {
         const room = randomRoom('dead');
         const t0 = Date.now();
@@ -131,6 +154,22 @@ test('a dead receiver delays nothing and the server still stops cleanly', { time
         c.close();
         await rx.wait('participant_connection_aborted', (ev) => ev.room?.name === room, 10000);
       }
+      // the counters move: every event is queued once per URL, the live URL's are delivered,
+      // the dead URL's are retried and, after the last attempt, given up on
+      const delivered = rx.events.length;
+      const deadline = Date.now() + 10000;
+      let m;
+      for (;;) {
+        m = await webhookMetrics(metricsPort);
+        if (m['dcsfu_webhook_requests_total{result="failed"}'] >= 1) break;
+        assert.ok(Date.now() < deadline, `no failed webhook counted: ${JSON.stringify(m)}`);
+        await delay(200);
+      }
+      assert.ok(m.dcsfu_webhook_events_total >= 2 * delivered, JSON.stringify(m));
+      assert.ok(m['dcsfu_webhook_requests_total{result="delivered"}'] >= delivered, JSON.stringify(m));
+      assert.ok(m.dcsfu_webhook_retries_total >= 2, JSON.stringify(m));
+      assert.ok(m.dcsfu_webhook_pending >= 1, JSON.stringify(m));
+      assert.equal(m['dcsfu_webhook_requests_total{result="dropped"}'], 0);
     });
   } finally {
     await rx.close();

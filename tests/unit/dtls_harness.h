@@ -109,6 +109,9 @@ struct world {
     int reentry_rc;
 };
 
+/* The next srv_init's cipher suites instead of s_suites (then reset). */
+static const int *g_srv_suites;
+
 static struct world W;
 
 static inline void c_send(void *ctx, const uint8_t *p, size_t n)
@@ -252,7 +255,8 @@ static inline void srv_init(struct world *w, bool cookies, bool srtp)
                                                  MBEDTLS_SSL_PRESET_DEFAULT), 0);
     mbedtls_ssl_conf_rng(&s->conf, dep_mbedtls_rng, NULL);
     mbedtls_ssl_conf_dbg(&s->conf, dep_mbedtls_dbg, NULL);
-    mbedtls_ssl_conf_ciphersuites(&s->conf, s_suites);
+    mbedtls_ssl_conf_ciphersuites(&s->conf, g_srv_suites ? g_srv_suites : s_suites);
+    g_srv_suites = NULL;
     mbedtls_ssl_conf_authmode(&s->conf, MBEDTLS_SSL_VERIFY_OPTIONAL); /* requests a certificate */
     mbedtls_ssl_conf_verify(&s->conf, s_verify, w);
     assert_int_equal(mbedtls_ssl_conf_own_cert(&s->conf, cert_mbedtls_crt(w->scert),

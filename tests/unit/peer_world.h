@@ -5,7 +5,8 @@
  * between them (a queue of datagrams with source and destination
  * addresses, optional random loss, a hook that may divert datagrams) and a
  * fake clock (now_ms) advanced in 10 ms steps, each step calling
- * sctp_tick and peer_tick as the server glue does.  A small router stands
+ * sctp_tick, peer_tick_sctp, peer_tick and peer_flush as the server glue
+ * does (which flushes after each datagram's turn too).  A small router stands
  * in for server/rtc.c: a datagram goes to the peer whose selected address
  * it comes from, STUN from a new address to the peer whose ICE ufrag it
  * names.  The including binary supplies gettimeofday from now_ms.
@@ -17,6 +18,7 @@
 #include "tests/unit/client_peer.h"
 #include "transport/dep_usrsctp.h"
 #include "transport/peer.h"
+#include "transport/peer_sctp.h"
 
 #define FIX_RTCNODE "tests/unit/fixtures/offer_rtcnode_v1.sdp"
 #define FIX_CHROMIUM "tests/unit/fixtures/offer_chromium_v1.sdp"
@@ -26,6 +28,9 @@
 #define SRV_MAX_MESSAGE 262144u
 
 static uint64_t now_ms = 1000000;
+/* The server peers' SCTP stack (enum peer_sctp_impl); test_peer runs its
+ * tests on each. */
+static int g_sctp_impl;
 
 /* ---- the network ---------------------------------------------------------- */
 
@@ -181,7 +186,8 @@ static struct sp *sp_new(void)
             continue;
         memset(s, 0, sizeof *s);
         s->used = true;
-        struct peer_config cfg = {.max_message_size = SRV_MAX_MESSAGE, .consent_timeout_ms = 30000};
+        struct peer_config cfg = {.max_message_size = SRV_MAX_MESSAGE, .consent_timeout_ms = 30000,
+                                  .sctp_impl = g_sctp_impl};
         s->peer = peer_new(SCERT, &cfg, &SP_CB, s);
         assert_non_null(s->peer);
         return s;
@@ -219,6 +225,7 @@ static void srv_recv(const struct sockaddr_in *from, const uint8_t *d, size_t n)
         return;
     }
     peer_on_datagram(s->peer, now_ms, (const struct sockaddr *)from, d, n);
+    peer_flush(s->peer, now_ms); /* as at the end of the server's loop turn */
 }
 
 static void deliver(const struct dg *g)
@@ -259,9 +266,14 @@ static void step(void)
     net_pump();
     now_ms += STEP_MS;
     sctp_tick(now_ms);
-    for (int i = 0; i < MAX_SP; i++)
-        if (SP[i].used && !SP[i].closed)
+    for (int i = 0; i < MAX_SP; i++) {
+        if (SP[i].used && !SP[i].closed) {
+            peer_tick_sctp(SP[i].peer, now_ms);
             peer_tick(SP[i].peer, now_ms);
+        }
+        if (SP[i].used && !SP[i].closed) /* sends the tests made, as the turn's end does */
+            peer_flush(SP[i].peer, now_ms);
+    }
     for (int i = 0; i < MAX_CL; i++)
         if (CL_used[i])
             cp_tick(&CL[i], now_ms);

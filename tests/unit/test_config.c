@@ -78,6 +78,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.rtc.udp_port, 7882);
     assert_int_equal(c.rtc.tcp_port, 7881);
     assert_null(c.rtc.node_ip);
+    assert_int_equal(c.rtc.sctp, CONFIG_SCTP_NATIVE);
     assert_true(c.room.auto_create);
     assert_int_equal(c.room.empty_timeout, 300);
     assert_int_equal(c.room.departure_timeout, 20);
@@ -115,6 +116,7 @@ static const char every_key[] =
     "  udp_port: 9000\n"
     "  tcp_port: 9001\n"
     "  node_ip: 10.1.2.3\n"
+    "  sctp: usrsctp\n"
     "room:\n"
     "  auto_create: false\n"
     "  empty_timeout: 60\n"
@@ -162,6 +164,7 @@ static void test_every_key(void **state)
     assert_int_equal(c.rtc.udp_port, 9000);
     assert_int_equal(c.rtc.tcp_port, 9001);
     assert_string_equal(c.rtc.node_ip, "10.1.2.3");
+    assert_int_equal(c.rtc.sctp, CONFIG_SCTP_USRSCTP);
     assert_false(c.room.auto_create);
     assert_int_equal(c.room.empty_timeout, 60);
     assert_int_equal(c.room.departure_timeout, 5);
@@ -304,6 +307,7 @@ static void test_wrong_types(void **state)
     expect_error("bind_addresses:\n  - 0.0.0.0\n  - example.com\n",
                  "livekit.yaml:3: bind_addresses[1]: expected an IP address, got \"example.com\"");
     expect_error("rtc:\n  node_ip: not-an-ip\n", "rtc.node_ip: expected an IP address");
+    expect_error("rtc:\n  sctp: sctplab\n", "rtc.sctp: expected native or usrsctp");
     expect_error("webhook:\n  urls:\n    - ftp://x\n", "webhook.urls[0]: expected an http:// or https:// URL");
     expect_error("keys: [a, b]\n", "livekit.yaml:1: keys: expected a mapping of API key to secret");
     expect_error("keys:\n  a: b\n  c:\n", "livekit.yaml:3: keys: the secret of API key c must be a non-empty string");
@@ -528,6 +532,49 @@ static void test_key_file(void **state)
     unlink(path);
 }
 
+static void test_tls_files(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[ERRLEN], cert[64], key[64], body[256];
+    strcpy(cert, temp_file("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644));
+    strcpy(key, temp_file("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n", 0640));
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", cert, key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), 0);
+    assert_string_equal(c.tls.cert_file, cert);
+    assert_string_equal(c.tls.key_file, key);
+    assert_non_null(strstr(c.tls.cert_pem, "BEGIN CERTIFICATE"));
+    assert_int_equal(c.tls.key_pem_len, strlen(c.tls.key_pem));
+    config_free(&c);
+    /* world-readable key */
+    chmod(key, 0644);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "others may access it"));
+    config_free(&c);
+    chmod(key, 0600);
+    /* one without the other */
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n", cert);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "must be set together"));
+    config_free(&c);
+    /* files that are not what they should be */
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", key, key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "no PEM certificate"));
+    config_free(&c);
+    snprintf(body, sizeof body, "tls:\n  cert_file: %s\n  key_file: %s\n", cert, cert);
+    chmod(cert, 0600);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "no PEM private key"));
+    config_free(&c);
+    snprintf(body, sizeof body, "tls:\n  cert_file: /nonexistent.pem\n  key_file: %s\n", key);
+    assert_int_equal(setup_args(&c, NULL, err, "--dev", "--config-body", body, NULL), DC_ECONFIG);
+    assert_non_null(strstr(err, "cannot read tls.cert_file /nonexistent.pem"));
+    config_free(&c);
+    unlink(cert);
+    unlink(key);
+}
+
 static void test_config_file(void **state)
 {
     (void)state;
@@ -735,6 +782,7 @@ int main(void)
         cmocka_unit_test_setup(test_keys_flag, clear_env),
         cmocka_unit_test_setup(test_env, clear_env),
         cmocka_unit_test_setup(test_key_file, clear_env),
+        cmocka_unit_test_setup(test_tls_files, clear_env),
         cmocka_unit_test_setup(test_config_file, clear_env),
         cmocka_unit_test_setup(test_cli_forms, clear_env),
         cmocka_unit_test_setup(test_validation, clear_env),

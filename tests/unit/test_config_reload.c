@@ -119,11 +119,49 @@ static void test_reload(void **state)
     rmdir(dir);
 }
 
+static void test_reload_tls(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dcsfu-test-reload-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char conf[128], cert[128], key[128], text[512];
+    snprintf(conf, sizeof conf, "%s/livekit.yaml", dir);
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    rewrite(cert, "-----BEGIN CERTIFICATE-----\nONE\n-----END CERTIFICATE-----\n", 0644);
+    rewrite(key, "-----BEGIN PRIVATE KEY-----\nONE\n-----END PRIVATE KEY-----\n", 0600);
+    snprintf(text, sizeof text, "keys:\n  A: secret-a\ntls:\n  cert_file: %s\n  key_file: %s\n", cert, key);
+    rewrite(conf, text, 0644);
+    char *argv[] = {"dcsfu", "--config", conf, NULL};
+    struct config c;
+    char err[ERRLEN];
+    assert_int_equal(config_setup(&c, 3, argv, NULL, err, ERRLEN), 0);
+    assert_non_null(strstr(c.tls.cert_pem, "ONE"));
+    /* the files' new contents come in with the reload */
+    rewrite(cert, "-----BEGIN CERTIFICATE-----\nTWO\n-----END CERTIFICATE-----\n", 0644);
+    rewrite(key, "-----BEGIN PRIVATE KEY-----\nTWO\n-----END PRIVATE KEY-----\n", 0600);
+    assert_int_equal(config_reload(&c, 3, argv, err, ERRLEN), 0);
+    assert_non_null(strstr(c.tls.cert_pem, "TWO"));
+    assert_non_null(strstr(c.tls.key_pem, "TWO"));
+    assert_string_equal(c.tls.cert_file, cert);
+    /* an unreadable key keeps the old contents */
+    rewrite(key, "-----BEGIN PRIVATE KEY-----\nTHREE\n-----END PRIVATE KEY-----\n", 0604);
+    assert_int_equal(config_reload(&c, 3, argv, err, ERRLEN), DC_ECONFIG);
+    assert_non_null(strstr(err, "tls.key_file"));
+    assert_non_null(strstr(c.tls.key_pem, "TWO"));
+    config_free(&c);
+    unlink(conf);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_drain_timeout, quiet),
         cmocka_unit_test_setup(test_reload, quiet),
+        cmocka_unit_test_setup(test_reload_tls, quiet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,6 +55,7 @@ static void test_application_data(void **state)
     (void)state;
     struct world *w = &W;
     connect_world(w);
+    assert_true(dtls_sealed_writes(w->c));
     assert_int_equal(dtls_send(w->c, (const uint8_t *)"hello", 5), 0);
     run(w);
     assert_int_equal(w->s.rx_count, 1);
@@ -83,6 +84,47 @@ static void test_application_data(void **state)
     assert_int_equal(dtls_send(w->c, big, max + 1), DC_ETOOBIG);
     assert_int_equal(dtls_send(w->c, big, 0), 0);
     assert_int_equal(dtls_send(w->c, NULL, 3), DC_EINVAL);
+}
+
+/* Records we seal ourselves continue mbedTLS's sequence numbers: the
+ * server's replay window takes every one, and the close_notify mbedTLS sends
+ * after them is accepted too.  With ChaCha20 mbedTLS seals everything. */
+static void sealed_then_close(struct world *w)
+{
+    for (int i = 0; i < 300; i++) {
+        char m[16];
+        int n = snprintf(m, sizeof m, "m%d", i);
+        assert_int_equal(dtls_send(w->c, (const uint8_t *)m, (size_t)n), 0);
+        run(w);
+        assert_int_equal(w->s.rx_count, i + 1);
+        assert_memory_equal(w->s.rx, m, (size_t)n);
+    }
+    dtls_close(w->c);
+    run(w);
+    assert_int_equal(w->s.err, MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY);
+}
+
+static void test_sealed_records(void **state)
+{
+    (void)state;
+    struct world *w = &W;
+    connect_world(w);
+    assert_true(dtls_sealed_writes(w->c));
+    sealed_then_close(w);
+}
+
+static void test_chacha_not_sealed(void **state)
+{
+    (void)state;
+    static const int chacha[] = {MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, 0};
+    teardown(NULL);
+    g_srv_suites = chacha;
+    world_init(&W, false, true, true);
+    struct world *w = &W;
+    connect_world(w);
+    assert_string_equal(dtls_cipher_suite(w->c), "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
+    assert_false(dtls_sealed_writes(w->c));
+    sealed_then_close(w);
 }
 
 static void test_two_records_in_one_datagram(void **state)
@@ -294,6 +336,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_records_in_one_datagram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_fingerprint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_close_notify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chacha_not_sealed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fatal_alert_from_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_from_callback, setup, teardown),

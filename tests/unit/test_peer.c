@@ -371,6 +371,7 @@ static void test_network_move(void **state)
     NET.watch = old;
     cp_move(c, moved);
     assert_int_equal(peer_send(s->peer, PEER_RELIABLE, (const uint8_t *)"lost?", 5), 0);
+    peer_flush(s->peer, now_ms); /* the end of the server's loop turn */
     net_pump();
     assert_true(NET.to_watch > 0); /* went to the old address, nobody there */
     RUN_UNTIL(s->addresses == 2, 1000);
@@ -721,7 +722,11 @@ int main(void)
         cmocka_unit_test_teardown(test_server_close, t_teardown),
         cmocka_unit_test_teardown(test_cycles, t_teardown),
         cmocka_unit_test_teardown(test_reliable_under_loss, t_teardown),
-        cmocka_unit_test(test_library_shutdown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    const struct CMUnitTest last[] = {cmocka_unit_test(test_library_shutdown)};
+    g_sctp_impl = PEER_SCTP_NATIVE;
+    int failed = cmocka_run_group_tests_name("native SCTP", tests, group_setup, group_teardown);
+    g_sctp_impl = PEER_SCTP_USRSCTP;
+    failed += cmocka_run_group_tests_name("usrsctp", tests, group_setup, group_teardown);
+    return failed + cmocka_run_group_tests_name("shutdown", last, NULL, NULL);
 }

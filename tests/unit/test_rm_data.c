@@ -48,8 +48,42 @@ static int send_data(struct participant *p, int kind, const uint8_t *d, size_t n
     return 0;
 }
 
+/* What happened to each receiver, in order: 'S' send, 'H' hold, 'R' release. */
+static struct { struct participant *p; char what; } evs[MAX_RX];
+static size_t n_evs;
+
+static void ev(struct participant *p, char what)
+{
+    if (n_evs < MAX_RX)
+        evs[n_evs++].p = p, evs[n_evs - 1].what = what;
+}
+
+/* The events of p as a string. */
+static const char *evs_of(struct participant *p)
+{
+    static char out[MAX_RX + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < n_evs; i++)
+        if (evs[i].p == p)
+            out[k++] = evs[i].what;
+    out[k] = 0;
+    return out;
+}
+
+static int send_data_ev(struct participant *p, int kind, const uint8_t *d, size_t n)
+{
+    int r = send_data(p, kind, d, n);
+    ev(p, r == 0 ? 'S' : 'E');
+    return r;
+}
+
+static void hold_data(struct participant *p, bool hold)
+{
+    ev(p, hold ? 'H' : 'R');
+}
+
 static const struct rm_sink_ops ops = {.send = sink_send, .close = sink_close,
-                                       .send_data = send_data};
+                                       .send_data = send_data_ev, .hold_data = hold_data};
 
 static void rx_clear(void)
 {
@@ -104,6 +138,7 @@ static int setup(void **state)
     }
     send_result = 0;
     rx_clear();
+    n_evs = 0;
     *state = f;
     return 0;
 }
@@ -349,6 +384,90 @@ static void test_field_zero_not_forwarded(void **state)
     in[1] = (uint8_t)un;
     rm_data_received(f->rm, f->p[0], 1, in, 2 + un);
     assert_int_equal(n_rx, 2);
+
+/* Batched: nothing leaves until the flush; then each receiver's messages go
+ * in order, held so that they can share packets, released before the last. */
+static void test_batched_flush(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->batch_sends = true;
+    uint8_t buf[256];
+    for (uint32_t seq = 1; seq <= 3; seq++) {
+        size_t n = user_packet(buf, "b", seq, NULL);
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    size_t n = user_packet(buf, "l", 0, "bob");
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->n_batched, 2);
+    rm_data_flush(f->rm);
+    assert_int_equal(rx_count(f->p[1]), 4);
+    assert_int_equal(rx_count(f->p[2]), 3);
+    assert_string_equal(evs_of(f->p[1]), "HSSSRS");
+    assert_string_equal(evs_of(f->p[2]), "HSSRS");
+    for (size_t i = 0, k = 0; i < n_rx; i++)
+        if (rxs[i].to == f->p[1] && rxs[i].kind == 0)
+            assert_int_equal(rxs[i].dp->sequence, ++k);
+    assert_int_equal(f->rm->n_batched, 0);
+    /* one message: no hold */
+    n_evs = 0;
+    n = user_packet(buf, "one", 9, "bob");
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    rm_data_flush(f->rm);
+    assert_string_equal(evs_of(f->p[1]), "S");
+    /* a long batch is sent when it reaches RM_BATCH_MAX */
+    rx_clear();
+    for (uint32_t seq = 10; seq < 10 + RM_BATCH_MAX; seq++) {
+        n = user_packet(buf, "m", seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(n_rx, RM_BATCH_MAX);
+    rm_data_flush(f->rm);
+    assert_int_equal(n_rx, RM_BATCH_MAX);
+}
+
+/* A full receiver at flush time: the rest of its batch queues in order and
+ * leaves when it is writable again. */
+static void test_batched_backpressure(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->batch_sends = true;
+    uint8_t buf[256];
+    for (uint32_t seq = 1; seq <= 4; seq++) {
+        size_t n = user_packet(buf, "b", seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    send_result = DC_EAGAIN;
+    rm_data_flush(f->rm);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->p[1]->pending.n, 4);
+    assert_string_equal(evs_of(f->p[1]), "HER"); /* one try, then queued behind it */
+    /* new data queues behind it, not in a batch */
+    size_t n = user_packet(buf, "b", 5, "bob");
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(f->p[1]->pending.n, 5);
+    assert_int_equal(f->rm->n_batched, 0);
+    send_result = 0;
+    n_evs = 0;
+    rm_data_writable(f->rm, f->p[1]);
+    assert_string_equal(evs_of(f->p[1]), "HSSSSRS");
+    assert_int_equal(n_rx, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(rxs[i].dp->sequence, i + 1);
+}
+
+/* A receiver that leaves with a batch waiting is skipped and its batch freed. */
+static void test_batched_receiver_leaves(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->batch_sends = true;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "b", 1, NULL);
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    rm_participant_remove(f->rm, f->p[1], 0, 2000);
+    rm_data_flush(f->rm);
+    assert_int_equal(n_rx, 1);
+    assert_ptr_equal(rxs[0].to, f->p[2]);
 }
 
 int main(void)
@@ -362,6 +481,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reliable_backpressure_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_refused_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_backpressure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_receiver_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_zero_not_forwarded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

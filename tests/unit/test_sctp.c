@@ -303,6 +303,14 @@ static uint8_t *pattern(size_t len, uint32_t seed)
 
 /* ---- tests ---------------------------------------------------------------- */
 
+/* Fills m (100 bytes) with a pattern of seed. */
+static uint8_t *pattern_fill(uint8_t *m, int seed)
+{
+    for (int i = 0; i < 100; i++)
+        m[i] = (uint8_t)(seed * 31 + i);
+    return m;
+}
+
 static void test_open_and_channels(void **state)
 {
     (void)state;
@@ -758,6 +766,49 @@ static void test_no_reentry_from_send(void **state)
 }
 
 /* Garbage fed in never crashes; the association stays usable. */
+static size_t queued_pkts(const struct side *s)
+{
+    size_t n = 0;
+    for (const struct pkt *p = s->head; p; p = p->next)
+        n++;
+    return n;
+}
+
+/* Held sends share packets: the first leaves at once (nothing in flight),
+ * the others wait for the send made after the release, which carries them
+ * all in as few packets as the MTU allows.  Unheld, every message is its
+ * own packet. */
+static void test_hold_bundles(void **state)
+{
+    (void)state;
+    pair_new(0, 0, 0, 0);
+    A.keep_data = B.keep_data = true;
+    pair_connect();
+    open_channels();
+    run_for(500, 10);
+    assert_int_equal(queued_pkts(&A), 0);
+    uint8_t m[100];
+    for (int i = 0; i < 11; i++)
+        assert_int_equal(sctp_assoc_send(A.a, 0, DCEP_PPID_BINARY, pattern_fill(m, i), 100), 0);
+    assert_int_equal(queued_pkts(&A), 11);
+    run_for(500, 10);
+    size_t before = B.nmsgs;
+
+    assert_int_equal(sctp_assoc_hold(A.a, true), 0);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(sctp_assoc_send(A.a, 0, DCEP_PPID_BINARY, pattern_fill(m, i), 100), 0);
+    assert_int_equal(queued_pkts(&A), 1);
+    assert_int_equal(sctp_assoc_hold(A.a, false), 0);
+    /* the other 7 and this one fit one packet (8 x 116 bytes < SCTP_MTU) */
+    assert_int_equal(sctp_assoc_send(A.a, 0, DCEP_PPID_BINARY, pattern_fill(m, 8), 100), 0);
+    assert_int_equal(queued_pkts(&A), 2);
+    run_for(500, 10);
+    assert_int_equal(B.nmsgs, before + 9);
+    for (int i = 0; i < 9; i++)
+        expect_on(&B, 0, 11 + (size_t)i, DCEP_PPID_BINARY, pattern_fill(m, i), 100);
+    assert_int_equal(sctp_assoc_hold(NULL, true), DC_EINVAL);
+}
+
 static void test_garbage_input(void **state)
 {
     (void)state;
@@ -840,6 +891,7 @@ int main(void)
         cmocka_unit_test_teardown(test_lossy_under_loss, teardown),
         cmocka_unit_test_teardown(test_too_big, teardown),
         cmocka_unit_test_teardown(test_stream_reset, teardown),
+        cmocka_unit_test_teardown(test_hold_bundles, teardown),
         cmocka_unit_test_teardown(test_abort, teardown),
         cmocka_unit_test_teardown(test_free_while_peer_runs, teardown),
         cmocka_unit_test_teardown(test_free_in_callback, teardown),
