@@ -3,7 +3,9 @@
  * against the unit tests' in-memory client (tests/unit/client_peer.h) over
  * the simulated network of tests/unit/peer_world.h, under a fake clock.
  *
- * The input is a script.  Every datagram on the network (both directions)
+ * Byte 0 picks dcsfu's SCTP stack: bit 0 clear, the native one
+ * (transport/sctpc*.c, the default); set, usrsctp.  The client always runs
+ * usrsctp.  The rest of the input is a script.  Every datagram on the network (both directions)
  * first takes one byte that decides its fate:
  *   0-2 deliver   3 drop   4 flip a byte (2 bytes position, 1 byte mask)
  *   5 truncate (2 bytes length)   6 deliver twice
@@ -178,8 +180,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!SCERT)
         LLVMFuzzerInitialize(NULL, NULL);
+    if (size < 1)
+        return 0;
     fuzz_reset();
-    IN = (struct fuzz_in){data, size};
+    g_sctp_impl = data[0] & 1 ? PEER_SCTP_USRSCTP : PEER_SCTP_NATIVE;
+    IN = (struct fuzz_in){data + 1, size - 1};
     have_vtag = false;
     memset(&NET, 0, sizeof NET);
     NET.hook = hook;

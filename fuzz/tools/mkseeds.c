@@ -470,6 +470,18 @@ static void data_seeds(void)
 }
 
 /* ---- DTLS + SCTP scripts ---- */
+/* Each script twice: dcsfu on its native SCTP stack, and on usrsctp. */
+static void put_dtls(const char *name, const uint8_t *d, size_t n)
+{
+    static uint8_t b[1 << 17];
+    char alt[128];
+    memcpy(b + 1, d, n);
+    b[0] = 0;
+    put("dtls_sctp", name, b, n + 1);
+    b[0] = 1;
+    snprintf(alt, sizeof alt, "%s-usrsctp", name);
+    put("dtls_sctp", alt, b, n + 1);
+}
 static void dtls_seeds(void)
 {
     static struct script s;
@@ -482,13 +494,13 @@ static void dtls_seeds(void)
     s_bytes(&s, "back", 4);
     for (int i = 0; i < 16; i++)
         s_u8(&s, 0);
-    put("dtls_sctp", "clean-exchange", s.b, s.n);
+    put_dtls("clean-exchange", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 48; i++)
         s_u8(&s, i % 5 == 2 ? 3 : 0);            /* some handshake datagrams dropped */
     s_u8(&s, 7), s_u8(&s, 20);                   /* 2 s pass */
-    put("dtls_sctp", "handshake-loss", s.b, s.n);
+    put_dtls("handshake-loss", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 48; i++)
@@ -506,7 +518,7 @@ static void dtls_seeds(void)
     s_bytes(&s, d, (size_t)(16 + on + 3) & ~(size_t)3);
     for (int i = 0; i < 16; i++)
         s_u8(&s, 0);
-    put("dtls_sctp", "raw-sctp-chunks", s.b, s.n);
+    put_dtls("raw-sctp-chunks", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 48; i++)
@@ -521,7 +533,7 @@ static void dtls_seeds(void)
     s_u8(&s, 4), s_u8(&s, 0xa0);                          /* then shuts SCTP down */
     for (int i = 0; i < 8; i++)
         s_u8(&s, 0);
-    put("dtls_sctp", "channels-shutdown", s.b, s.n);
+    put_dtls("channels-shutdown", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 48; i++)
@@ -529,7 +541,7 @@ static void dtls_seeds(void)
     static const uint8_t abort_chunk[] = {6, 0, 0, 4};
     s_u8(&s, 6);
     s_bytes(&s, abort_chunk, sizeof abort_chunk);
-    put("dtls_sctp", "raw-abort", s.b, s.n);
+    put_dtls("raw-abort", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 48; i++)
@@ -537,7 +549,7 @@ static void dtls_seeds(void)
     s_u8(&s, 5), s_u8(&s, 0x80);                          /* dcsfu closes */
     for (int i = 0; i < 8; i++)
         s_u8(&s, 0);
-    put("dtls_sctp", "server-close", s.b, s.n);
+    put_dtls("server-close", s.b, s.n);
 
     s.n = 0;
     for (int i = 0; i < 10; i++)
@@ -547,7 +559,7 @@ static void dtls_seeds(void)
     s_bytes(&s, "\x16\xfe\xfd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 13);
     s_u8(&s, 5), s_u8(&s, 0x00), s_u8(&s, 0x20);                  /* a truncated one */
     s_u8(&s, 6);                                                  /* a duplicate */
-    put("dtls_sctp", "mangled", s.b, s.n);
+    put_dtls("mangled", s.b, s.n);
 }
 
 int main(void)
