@@ -384,6 +384,7 @@ static void test_field_zero_not_forwarded(void **state)
     in[1] = (uint8_t)un;
     rm_data_received(f->rm, f->p[0], 1, in, 2 + un);
     assert_int_equal(n_rx, 2);
+}
 
 /* Batched: nothing leaves until the flush; then each receiver's messages go
  * in order, held so that they can share packets, released before the last. */
