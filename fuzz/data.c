@@ -6,9 +6,11 @@
  *   0-3  packet: slot byte, kind byte (bit 0: lossy), length (2 bytes), that
  *        many bytes received on the slot's data channel
  *   4    channel: slot byte, then a byte: bit 0 kind, bit 1 open
- *   5    sender result: a byte choosing what send_data returns from now on
- *        (0, DC_EAGAIN, DC_ECLOSED, DC_ETOOBIG)
- *   6    writable: slot byte; its channels have room again
+ *   5    sender: a byte; bits 0-1 choose what send_data returns from now on
+ *        (0, DC_EAGAIN, DC_ECLOSED, DC_ETOOBIG), bit 2 turns batched sends
+ *        (rm->batch_sends, flushed by rm_data_flush) on or off
+ *   6    writable: slot byte; its channels have room again, then the end of
+ *        a loop turn (rm_data_flush)
  *   7    SendData: length and bytes of a serialized SendDataRequest, sent
  *        to room "r" as RoomService would
  * Every packet handed to a receiver must unpack as a DataPacket. */
@@ -38,11 +40,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rm_data_channel_state(F.rm, p, a & 1, (a & 2) != 0);
             break;
         }
-        case 5:
-            F.send_result = results[fuzz_u8(&in) & 3];
+        case 5: {
+            uint8_t a = fuzz_u8(&in);
+            F.send_result = results[a & 3];
+            F.rm->batch_sends = (a & 4) != 0;
             break;
+        }
         case 6:
             rm_data_writable(F.rm, p);
+            rm_data_flush(F.rm);
             break;
         case 7: {
             b = fuzz_bytes(&in, 65536, &len);
@@ -62,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         }
     }
+    rm_data_flush(F.rm);
     /* Bounded memory: the reliable queues never exceed their limits. */
     if (rm_queued_now(F.rm) > F.rm->queue_max_msgs * FUZZ_SLOTS)
         __builtin_trap();

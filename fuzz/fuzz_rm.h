@@ -35,6 +35,7 @@ static struct fuzz_rm {
     int64_t now;
     int send_result;   /* what send_data returns */
     uint64_t signal_out, data_out;
+    long holds;        /* hold_data(true) calls minus hold_data(false) */
 } F;
 
 static void fz_send(void *sink, const uint8_t *d, size_t n)
@@ -70,6 +71,12 @@ static int fz_send_data(struct participant *p, int kind, const uint8_t *d, size_
     return 0;
 }
 
+static void fz_hold_data(struct participant *p, bool hold)
+{
+    (void)p;
+    F.holds += hold ? 1 : -1;
+}
+
 /* Answers with the real SDP code, as server/rtc.c does through the peer. */
 static char *fz_answer(void *ctx, struct participant *p, const char *offer, size_t len,
                        const char **why)
@@ -103,6 +110,7 @@ static const struct rm_sink_ops FZ_OPS = {
     .send = fz_send,
     .close = fz_close,
     .send_data = fz_send_data,
+    .hold_data = fz_hold_data,
     .answer = fz_answer,
 };
 

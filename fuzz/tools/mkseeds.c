@@ -467,6 +467,24 @@ static void data_seeds(void)
     s_msg(&s, 7, -1, &sr.base);
     s_msg(&s, 7, -1, &sr.base);                  /* duplicate nonce */
     put("data", "chat-rpc-senddata", s.b, s.n);
+
+    s.n = 0;
+    s_u8(&s, 5), s_u8(&s, 4);                    /* batched sends */
+    dp.value_case = LIVEKIT__DATA_PACKET__VALUE_USER;
+    dp.destination_identities = NULL;
+    dp.n_destination_identities = 0;
+    for (uint32_t i = 20; i < 24; i++) {
+        dp.sequence = i;
+        s_u8(&s, 0), s_u8(&s, (uint8_t)(i & 1)), s_u8(&s, (uint8_t)(i & 1));
+        s_bytes(&s, buf, pack(&dp.base, buf));
+    }
+    s_u8(&s, 6), s_u8(&s, 1);                    /* end of the loop turn */
+    s_u8(&s, 5), s_u8(&s, 5);                    /* batched, receivers backed up */
+    s_u8(&s, 0), s_u8(&s, 0), s_u8(&s, 0);
+    dp.sequence = 30;
+    s_bytes(&s, buf, pack(&dp.base, buf));
+    s_u8(&s, 6), s_u8(&s, 2);
+    put("data", "batched", s.b, s.n);
 }
 
 /* ---- DTLS + SCTP scripts ---- */
