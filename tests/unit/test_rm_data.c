@@ -427,6 +427,26 @@ static void test_batched_flush(void **state)
     assert_int_equal(n_rx, RM_BATCH_MAX);
 }
 
+/* Two receivers whose batches fill up on the same packet: sending the first
+ * one's batch must not free the packet the second one still gets. */
+static void test_batched_full_shared(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->batch_sends = true;
+    uint8_t buf[256];
+    for (uint32_t seq = 1; seq <= RM_BATCH_MAX; seq++) {
+        size_t n = user_packet(buf, "all", seq, NULL);
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(n_rx, 2 * RM_BATCH_MAX);
+    assert_int_equal(rx_count(f->p[1]), RM_BATCH_MAX);
+    assert_int_equal(rx_count(f->p[2]), RM_BATCH_MAX);
+    for (size_t i = 0; i < n_rx; i++)
+        assert_memory_equal(rxs[i].dp->user->payload.data, "all", 3);
+    rm_data_flush(f->rm);
+    assert_int_equal(n_rx, 2 * RM_BATCH_MAX);
+}
+
 /* A full receiver at flush time: the rest of its batch queues in order and
  * leaves when it is writable again. */
 static void test_batched_backpressure(void **state)
@@ -486,6 +506,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batched_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_receiver_leaves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_zero_not_forwarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_full_shared, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
