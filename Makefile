@@ -2,11 +2,19 @@
 # first install what a fresh Debian 12 machine lacks (scripts/setup.sh).
 #
 # SAN=1 builds everything with ASan+UBSan into build/san (bin/dcsfu-san).
+# `make fuzz` builds the libFuzzer targets of fuzz/ with clang into build/fuzz;
+# `make fuzz-replay` (also with SAN=1) runs every fuzz corpus and crash input
+# through the same targets built with the normal compiler (docs/FUZZING.md).
 
 PKGS    := libuv usrsctp libprotobuf-c libjwt yaml-0.1 jansson zlib libcurl
 CC      ?= cc
 OPT     ?= -O2
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+B       := build/fuzz
+CC      := clang
+OPT     := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BIN     := bin/dcsfu-fuzz
+else ifeq ($(SAN),1)
 B       := build/san
 OPT     := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BIN     := bin/dcsfu-san
@@ -32,9 +40,11 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+FUZZ_SRC := $(filter-out fuzz/replay_main.c,$(wildcard fuzz/*.c))
+FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
 .SECONDARY:
-.PHONY: all run test unit bench check-deps clean setup setup-test
+.PHONY: all run test unit bench check-deps clean setup setup-test fuzz fuzz-bins fuzz-replay
 all: $(BIN)
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: signaling/proto/%.proto
@@ -64,6 +74,26 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libdcsfu.a
 $(B)/bench/%: $(B)/bench/%.o $(B)/libdcsfu.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets: with FUZZ=1 linked with libFuzzer's main, otherwise with
+# fuzz/replay_main.c, which runs the files named on its command line.
+ifeq ($(FUZZ),1)
+$(B)/fuzz/%: $(B)/fuzz/%.o $(B)/libdcsfu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+else
+$(B)/fuzz/%: $(B)/fuzz/%.o $(B)/fuzz/replay_main.o $(B)/libdcsfu.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+
+fuzz-replay: $(FUZZ_BIN)
+	@scripts/fuzz.sh --replay $(B)/fuzz
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

@@ -6,8 +6,14 @@
 #include <sys/random.h>
 #include <time.h>
 
+void (*util_random_source)(void *buf, size_t n);
+
 void util_random_bytes(void *buf, size_t n)
 {
+    if (util_random_source) {
+        util_random_source(buf, n);
+        return;
+    }
     uint8_t *p = buf;
     while (n > 0) {
         ssize_t r = getrandom(p, n, 0);

@@ -1,6 +1,7 @@
 /* util.h: small helpers shared by every module: random ids, clock, strings.
  *
- * util_random_bytes uses getrandom(2).  util_new_sid writes `prefix` followed
+ * util_random_bytes uses getrandom(2), or util_random_source when a test or
+ * fuzz target sets it (deterministic runs; never set in the server).  util_new_sid writes `prefix` followed
  * by 12 characters of [A-Za-z0-9] (LiveKit's id format: RM_, PA_, EV_ ...).
  * util_now_ms/util_wall_ms read clocks and are only for server/ glue code:
  * protocol cores take the time as an argument. */
@@ -14,6 +15,7 @@
 #define UTIL_SID_MAX 24
 
 void util_random_bytes(void *buf, size_t n);
+extern void (*util_random_source)(void *buf, size_t n); /* NULL: getrandom(2) */
 void util_new_sid(char out[UTIL_SID_MAX], const char *prefix);
 uint64_t util_now_ms(void);  /* monotonic */
 int64_t util_wall_ms(void);  /* unix epoch milliseconds */

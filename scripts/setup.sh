@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what dcsfu needs on Debian 12: build dependencies always, and with
 # --test also the test tools (chromium, iproute2, nftables, systemd for
-# systemd-analyze, clang for fuzzing and sanitizers, valgrind) and the npm packages pinned in package-lock.json.
+# systemd-analyze, clang 14 with libFuzzer for scripts/fuzz.sh, valgrind) and the npm packages pinned in package-lock.json.
 # Safe to run again: only missing packages are installed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libuv1-dev
  libusrsctp-dev libjwt-dev libyaml-dev libjansson-dev zlib1g-dev libcmocka-dev
  libmbedtls-dev libwslay-dev libhttp-parser-dev libcurl4-openssl-dev"
-TEST_PKGS="chromium iproute2 nftables nodejs npm util-linux procps systemd openssl"
+TEST_PKGS="chromium iproute2 nftables nodejs npm util-linux procps systemd openssl
+ clang clang-14 libclang-rt-14-dev"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$want $TEST_PKGS"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The whole test suite (run by `make test` and CI): dependency rules, unit
-# tests in a normal and an ASan+UBSan build, then the integration tests with
+# tests in a normal and an ASan+UBSan build, the fuzz corpora replayed in
+# both builds, every libFuzzer target for FUZZ_SECONDS (default 20) under
+# ASan+UBSan (clang), then the integration tests with
 # the real LiveKit SDKs against both builds.  Exits non-zero if anything fails
 # or cannot run.
 set -u
@@ -19,6 +21,9 @@ step "build" make --no-print-directory -j"$JOBS" all
 step "build (asan+ubsan)" make --no-print-directory -j"$JOBS" SAN=1 all
 step "unit" make --no-print-directory -j"$JOBS" unit
 step "unit (asan+ubsan)" make --no-print-directory -j"$JOBS" SAN=1 unit
+step "fuzz corpora" make --no-print-directory -j"$JOBS" fuzz-replay
+step "fuzz corpora (asan+ubsan)" make --no-print-directory -j"$JOBS" SAN=1 fuzz-replay
+step "fuzz (libFuzzer, clang, ${FUZZ_SECONDS:-20} s per target)" scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 step "integration" env DCSFU_BIN=bin/dcsfu scripts/test-integration.sh
 step "integration (asan+ubsan)" env DCSFU_BIN=bin/dcsfu-san scripts/test-integration.sh
 if [ -n "$failed" ]; then

@@ -248,7 +248,7 @@ static void send_one(struct rm *rm, struct participant *to, int kind, const uint
     }
     if (!*shared) {
         *shared = util_malloc(sizeof **shared + len);
-        (*shared)->refs = 0;
+        (*shared)->refs = 1; /* the fan-out's own: a batch sent at RM_BATCH_MAX must not free it */
         (*shared)->len = len;
         memcpy((*shared)->data, data, len);
     }
@@ -283,6 +283,8 @@ static void fan_out(struct rm *rm, struct room *r, const struct participant *fro
         if (all || in_list(sids, n_sids, to->sid) || in_list(ids, n_ids, to->identity))
             send_one(rm, to, kind, data, len, &shared);
     }
+    if (shared)
+        buf_unref(shared);
 }
 
 static void pack_and_fan_out(struct rm *rm, struct room *r, const struct participant *from,
@@ -320,6 +322,10 @@ void rm_data_received(struct rm *rm, struct participant *from, int kind, const u
         return;
     }
     Livekit__DataPacket *in = livekit__data_packet__unpack(NULL, len, data);
+    if (in && !rm_proto_forwardable(&in->base)) {
+        livekit__data_packet__free_unpacked(in, NULL);
+        in = NULL;
+    }
     if (!in) {
         st->drop_malformed++;
         LOGD("data", "malformed data packet dropped", "sid=%s bytes=%zu", from->sid, len);

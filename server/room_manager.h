@@ -253,6 +253,11 @@ void rm_data_forget(struct rm *rm, struct participant *p);
 void rm_proto_participant(const struct participant *p, Livekit__ParticipantInfo *out);
 void rm_proto_participant_release(Livekit__ParticipantInfo *out);
 void rm_proto_room(const struct room *r, Livekit__Room *out);
+/* False when m, or a message inside it, kept an unknown field numbered 0.
+ * protobuf-c 1.4 accepts such a field when its tag is written in more than
+ * one byte and packs it again in one, which no protobuf reader (protobuf-c
+ * included) accepts: a message that is forwarded must be refused instead. */
+bool rm_proto_forwardable(const ProtobufCMessage *m);
 /* Packs msg and hands it to p's sink. */
 void rm_send(struct rm *rm, struct participant *p, const Livekit__SignalResponse *msg);
 /* Packs msg now and hands it to p's sink from the first rm_tick at or after

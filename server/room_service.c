@@ -47,9 +47,22 @@ static int twirp_status(const char *code)
 
 static void twirp_error(struct room_service_reply *out, const char *code, const char *msg)
 {
+    /* msg may quote the request (a JSON parse error), which need not be
+     * UTF-8: jansson refuses such a string, so non-ASCII bytes become '?'. */
+    char *clean = NULL;
+    if (!util_utf8_valid((const uint8_t *)msg, strlen(msg))) {
+        clean = util_strdup(msg);
+        for (char *p = clean; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                *p = '?';
+        msg = clean;
+    }
     json_t *o = json_pack("{s:s,s:s}", "code", code, "msg", msg);
-    char *s = json_dumps(o, JSON_COMPACT);
+    free(clean);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
+    if (!s) /* out of memory only */
+        s = util_strdup("{\"code\":\"internal\",\"msg\":\"\"}");
     set_body(out, twirp_status(code), "application/json", s, strlen(s));
 }
 

@@ -187,7 +187,7 @@ static int send_frame(struct ws_conn *w, uint8_t op, const uint8_t *data, size_t
     io.opcode = op;
     io.payload_length = len;
     do {
-        io.data = data + sent;
+        io.data = len ? data + sent : data; /* data may be NULL when len is 0 */
         io.data_length = len - sent;
         ssize_t r = wslay_frame_send(w->fc, &io);
         if (r < 0) {

@@ -357,6 +357,35 @@ static void test_reliable_backpressure_queues(void **state)
         assert_int_equal(rxs[i].dp->sequence, i + 1);
 }
 
+/* A field numbered 0 with its tag in two bytes: protobuf-c keeps it as an
+ * unknown field and would pack it in one byte, which receivers reject.  Such
+ * a packet is dropped, also when the field hides inside the user packet. */
+static void test_field_zero_not_forwarded(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "x", 1, NULL);
+    memcpy(buf + n, "\x80\x00\x00", 3);
+    rm_data_received(f->rm, f->p[0], 0, buf, n + 3);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_malformed, 1);
+    /* the same inside UserPacket (field 2): its length grows by 3 */
+    uint8_t in[256] = {0x12};
+    Livekit__UserPacket u = LIVEKIT__USER_PACKET__INIT;
+    u.payload.data = (uint8_t *)"y";
+    u.payload.len = 1;
+    size_t un = livekit__user_packet__pack(&u, in + 2);
+    memcpy(in + 2 + un, "\x80\x00\x00", 3);
+    in[1] = (uint8_t)(un + 3);
+    rm_data_received(f->rm, f->p[0], 1, in, 2 + un + 3);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_malformed, 2);
+    /* without it the packet goes through */
+    in[1] = (uint8_t)un;
+    rm_data_received(f->rm, f->p[0], 1, in, 2 + un);
+    assert_int_equal(n_rx, 2);
+}
+
 /* Batched: nothing leaves until the flush; then each receiver's messages go
  * in order, held so that they can share packets, released before the last. */
 static void test_batched_flush(void **state)
@@ -396,6 +425,26 @@ static void test_batched_flush(void **state)
     assert_int_equal(n_rx, RM_BATCH_MAX);
     rm_data_flush(f->rm);
     assert_int_equal(n_rx, RM_BATCH_MAX);
+}
+
+/* Two receivers whose batches fill up on the same packet: sending the first
+ * one's batch must not free the packet the second one still gets. */
+static void test_batched_full_shared(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->batch_sends = true;
+    uint8_t buf[256];
+    for (uint32_t seq = 1; seq <= RM_BATCH_MAX; seq++) {
+        size_t n = user_packet(buf, "all", seq, NULL);
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+    assert_int_equal(n_rx, 2 * RM_BATCH_MAX);
+    assert_int_equal(rx_count(f->p[1]), RM_BATCH_MAX);
+    assert_int_equal(rx_count(f->p[2]), RM_BATCH_MAX);
+    for (size_t i = 0; i < n_rx; i++)
+        assert_memory_equal(rxs[i].dp->user->payload.data, "all", 3);
+    rm_data_flush(f->rm);
+    assert_int_equal(n_rx, 2 * RM_BATCH_MAX);
 }
 
 /* A full receiver at flush time: the rest of its batch queues in order and
@@ -456,6 +505,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batched_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_receiver_leaves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_field_zero_not_forwarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_full_shared, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
