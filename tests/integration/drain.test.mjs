@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { DisconnectReason } from '@livekit/protocol';
+import { DisconnectReason, SessionDescription } from '@livekit/protocol';
 
 import {
-  SANITIZER_MARKERS, attachLog, connectSignal, delay, expectRefusal, httpGet, joinRoom, makeToken, randomRoom,
-  startServer, toYaml, validateUrl, withDeadline,
+  REPO_ROOT, SANITIZER_MARKERS, attachLog, connectSignal, defaultJoinRequest, delay, expectRefusal, httpGet,
+  joinRoom, makeToken, randomRoom, startServer, toYaml, validateUrl, withDeadline,
 } from './helpers.mjs';
 import { awaitPeers, withAgents } from './agent.mjs';
 
@@ -216,10 +216,17 @@ test('SIGHUP reloads the keys from the config file without dropping anyone', asy
   }
 });
 
-test('the server log never carries tokens or query strings', async () => {
+test('the server log never carries tokens, query strings or ICE passwords', async () => {
   await withOwnServer({ label: 'log-secrets', drainTimeout: null, config: { logging: { level: 'debug' } } }, async (srv) => {
     const room = randomRoom('log');
-    const c = await joinRoom(srv, { room, identity: 'logged' });
+    const offer = fs.readFileSync(path.join(REPO_ROOT, 'tests/integration/fixtures/chromium-publisher-offer.sdp'), 'utf8');
+    const c = await joinRoom(srv, {
+      room, identity: 'logged',
+      joinRequest: defaultJoinRequest({ publisherOffer: new SessionDescription({ type: 'offer', sdp: offer, id: 1 }) }),
+    });
+    const answer = (await c.next('answer', 5000)).message.value.sdp;
+    const pwds = [offer, answer].map((sdp) => sdp.match(/a=ice-pwd:(\S+)/)?.[1]);
+    assert.ok(pwds.every((p) => p && p.length >= 22), `both ICE passwords found: ${pwds}`);
     const bad = await makeToken({ identity: 'x', room, secret: 'wrong-secret-wrong-secret-wrong!!' });
     await httpGet(validateUrl({ url: srv.wsUrl, token: bad }));
     await expectRefusal({ url: srv.wsUrl, token: bad });
@@ -232,5 +239,8 @@ test('the server log never carries tokens or query strings', async () => {
     }
     assert.ok(!srv.stderr.includes('access_token'), 'query string in the log');
     assert.ok(!srv.stderr.includes('join_request='), 'query string in the log');
+    assert.ok(!srv.stderr.includes(pwds[0]), 'the client\'s ICE password in the log');
+    assert.ok(!srv.stderr.includes(pwds[1]), 'the server\'s ICE password in the log');
+    assert.ok(srv.stderr.includes('level=debug'), 'the log was at debug level');
   });
 });
