@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/util.h"
 #include "transport/dcep.h"
 
@@ -91,4 +92,37 @@ void datachannel_send_params(const struct datachannel *c, struct datachannel_sen
         p->pr = DATACHANNEL_PR_NONE;
         break;
     }
+}
+
+static int wire_ppid(uint32_t ppid, size_t len, uint32_t *out)
+{
+    switch (ppid) {
+    case DCEP_PPID_STRING:
+        *out = len ? DCEP_PPID_STRING : DCEP_PPID_STRING_EMPTY;
+        return 0;
+    case DCEP_PPID_BINARY:
+        *out = len ? DCEP_PPID_BINARY : DCEP_PPID_BINARY_EMPTY;
+        return 0;
+    case DCEP_PPID_STRING_EMPTY:
+    case DCEP_PPID_BINARY_EMPTY:
+        *out = ppid;
+        return len == 0 ? 0 : DC_EINVAL;
+    default:
+        return DC_EINVAL;
+    }
+}
+
+int datachannel_prepare_send(struct datachannel_table *t, uint16_t stream, uint32_t ppid,
+                             const uint8_t *data, size_t len, size_t send_limit, uint32_t *wire,
+                             struct datachannel_send_params *p)
+{
+    if ((!data && len) || wire_ppid(ppid, len, wire) < 0)
+        return DC_EINVAL;
+    struct datachannel *c = datachannel_find(t, stream);
+    if (!c || c->state == DATACHANNEL_CLOSING)
+        return DC_ENOTFOUND;
+    if (len > send_limit)
+        return DC_ETOOBIG;
+    datachannel_send_params(c, p);
+    return 0;
 }

@@ -66,5 +66,13 @@ bool datachannel_remove(struct datachannel_table *t, uint16_t stream);
 uint8_t datachannel_type_for(bool ordered, int max_rexmit);
 /* How a user message on `c` is sent.  While OPENING, always ordered. */
 void datachannel_send_params(const struct datachannel *c, struct datachannel_send_params *p);
+/* The checks of a user message send, shared by both SCTP stacks: ppid 51/53
+ * (an empty message goes as 56/57, which passing 56/57 with len 0 also
+ * does) into *wire, the stream's open channel and its send params into *p.
+ * 0, DC_EINVAL (bad ppid or data), DC_ENOTFOUND (no open channel),
+ * DC_ETOOBIG (len over send_limit). */
+int datachannel_prepare_send(struct datachannel_table *t, uint16_t stream, uint32_t ppid,
+                             const uint8_t *data, size_t len, size_t send_limit, uint32_t *wire,
+                             struct datachannel_send_params *p);
 
 #endif

@@ -312,24 +312,6 @@ static int check_open(const struct sctp_assoc *a)
     return a->state == SCTP_ST_OPEN ? 0 : DC_EAGAIN;
 }
 
-static int wire_ppid(uint32_t ppid, size_t len, uint32_t *out)
-{
-    switch (ppid) {
-    case DCEP_PPID_STRING:
-        *out = len ? DCEP_PPID_STRING : DCEP_PPID_STRING_EMPTY;
-        return 0;
-    case DCEP_PPID_BINARY:
-        *out = len ? DCEP_PPID_BINARY : DCEP_PPID_BINARY_EMPTY;
-        return 0;
-    case DCEP_PPID_STRING_EMPTY:
-    case DCEP_PPID_BINARY_EMPTY:
-        *out = ppid;
-        return len == 0 ? 0 : DC_EINVAL;
-    default:
-        return DC_EINVAL;
-    }
-}
-
 int sctp_assoc_send(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,
                     size_t len)
 {
@@ -337,17 +319,12 @@ int sctp_assoc_send(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const 
     if (r < 0)
         return r;
     uint32_t wire;
-    if ((!data && len) || wire_ppid(ppid, len, &wire) < 0)
-        return DC_EINVAL;
-    struct datachannel *c = datachannel_find(&a->channels, stream);
-    if (!c || c->state == DATACHANNEL_CLOSING)
-        return DC_ENOTFOUND;
-    if (len > a->send_limit) {
-        a->stats.drop_out_too_big++;
-        return DC_ETOOBIG;
-    }
     struct datachannel_send_params p;
-    datachannel_send_params(c, &p);
+    r = datachannel_prepare_send(&a->channels, stream, ppid, data, len, a->send_limit, &wire, &p);
+    if (r == DC_ETOOBIG)
+        a->stats.drop_out_too_big++;
+    if (r < 0)
+        return r;
     static const uint8_t zero = 0;
     enter();
     r = sctp_raw_send(a, stream, wire, len ? data : &zero, len ? len : 1, &p);

@@ -285,23 +285,6 @@ static int check_open(const struct sctpc_dc *a)
     return sctpc_is_open(a->core) ? 0 : DC_EAGAIN;
 }
 
-static int wire_ppid(uint32_t ppid, size_t len, uint32_t *out)
-{
-    switch (ppid) {
-    case DCEP_PPID_STRING:
-    case DCEP_PPID_BINARY:
-        *out = len ? ppid : (ppid == DCEP_PPID_STRING ? DCEP_PPID_STRING_EMPTY
-                                                      : DCEP_PPID_BINARY_EMPTY);
-        return 0;
-    case DCEP_PPID_STRING_EMPTY:
-    case DCEP_PPID_BINARY_EMPTY:
-        *out = ppid;
-        return len == 0 ? 0 : DC_EINVAL;
-    default:
-        return DC_EINVAL;
-    }
-}
-
 int sctpc_dc_send(struct sctpc_dc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,
                   size_t len)
 {
@@ -309,17 +292,12 @@ int sctpc_dc_send(struct sctpc_dc *a, uint16_t stream, uint32_t ppid, const uint
     if (r < 0)
         return r;
     uint32_t wire;
-    if ((!data && len) || wire_ppid(ppid, len, &wire) < 0)
-        return DC_EINVAL;
-    struct datachannel *c = datachannel_find(&a->channels, stream);
-    if (!c || c->state == DATACHANNEL_CLOSING)
-        return DC_ENOTFOUND;
-    if (len > a->send_limit) {
-        a->stats.drop_out_too_big++;
-        return DC_ETOOBIG;
-    }
     struct datachannel_send_params p;
-    datachannel_send_params(c, &p);
+    r = datachannel_prepare_send(&a->channels, stream, ppid, data, len, a->send_limit, &wire, &p);
+    if (r == DC_ETOOBIG)
+        a->stats.drop_out_too_big++;
+    if (r < 0)
+        return r;
     struct sctpc_send_opts o = {.unordered = p.unordered,
                                 .max_rexmit = p.pr == DATACHANNEL_PR_RTX ? (int)p.pr_value : -1,
                                 .lifetime_ms = p.pr == DATACHANNEL_PR_TTL ? p.pr_value : 0};
