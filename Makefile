@@ -6,7 +6,7 @@
 # `make fuzz-replay` (also with SAN=1) runs every fuzz corpus and crash input
 # through the same targets built with the normal compiler (docs/FUZZING.md).
 
-PKGS    := libuv usrsctp libprotobuf-c libjwt yaml-0.1 jansson zlib libcurl
+PKGS    := libuv usrsctp libprotobuf-c libjwt yaml-0.1 jansson zlib libcurl nettle
 CC      ?= cc
 OPT     ?= -O2
 ifeq ($(FUZZ),1)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libuv1-dev
  libusrsctp-dev libjwt-dev libyaml-dev libjansson-dev zlib1g-dev libcmocka-dev
- libmbedtls-dev libwslay-dev libhttp-parser-dev libcurl4-openssl-dev"
+ libmbedtls-dev nettle-dev libwslay-dev libhttp-parser-dev libcurl4-openssl-dev"
 TEST_PKGS="chromium iproute2 nftables nodejs npm util-linux procps systemd openssl
  clang clang-14 libclang-rt-14-dev"
 

@@ -45,11 +45,16 @@ struct dtls {
     int64_t timer_fin;
     const uint8_t *in;   /* the datagram being fed, NULL once consumed */
     size_t in_len;
-    /* Our write key and implicit IV, exported by mbedTLS during the
-     * handshake; they key `seal` once it is done (AES-GCM suites only). */
+    /* Both directions' keys and implicit IVs, exported by mbedTLS during
+     * the handshake; they key `seal` (ours) and `open` (the peer's) once it
+     * is done, for AES-GCM suites only. */
     uint8_t wkey[32], wiv[DTLS_SEAL_IMPLICIT_IV];
-    size_t wkey_len;
+    uint8_t rkey[32], riv[DTLS_SEAL_IMPLICIT_IV];
+    size_t key_len;
     struct dtls_seal seal;
+    struct dtls_seal open;
+    struct dtls_replay replay; /* of the records `open` took */
+    uint64_t open_failed;      /* records dropped: bad tag, replayed, malformed */
 };
 
 /* One sealed record at a time for every session, as with dtls_rbuf. */
@@ -159,12 +164,14 @@ static int export_keys(void *p, const unsigned char *ms, const unsigned char *kb
 {
     (void)ms, (void)client_random, (void)server_random, (void)prf;
     struct dtls *d = p;
-    d->wkey_len = 0;
+    d->key_len = 0;
     if (maclen != 0 || ivlen != DTLS_SEAL_IMPLICIT_IV || (keylen != 16 && keylen != 32))
         return 0;
     memcpy(d->wkey, kb, keylen);
+    memcpy(d->rkey, kb + keylen, keylen);
     memcpy(d->wiv, kb + 2 * keylen, ivlen);
-    d->wkey_len = keylen;
+    memcpy(d->riv, kb + 2 * keylen + ivlen, ivlen);
+    d->key_len = keylen;
     return 0;
 }
 
@@ -176,16 +183,20 @@ static bool suite_is_aes_gcm(int id)
            id == MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
 }
 
-/* Application data goes through dtls_seal from now on when the suite is
- * AES-GCM; the exported key material is wiped either way. */
+/* Application data goes through dtls_seal both ways from now on when the
+ * suite is AES-GCM; the exported key material is wiped either way. */
 static void seal_setup(struct dtls *d)
 {
     int id = mbedtls_ssl_get_ciphersuite_id(mbedtls_ssl_get_ciphersuite(&d->ssl));
-    if (d->wkey_len && suite_is_aes_gcm(id))
-        dtls_seal_setkey(&d->seal, d->wkey, d->wkey_len, d->wiv);
+    if (d->key_len && suite_is_aes_gcm(id)) {
+        dtls_seal_setkey(&d->seal, d->wkey, d->key_len, d->wiv);
+        dtls_seal_setkey(&d->open, d->rkey, d->key_len, d->riv);
+    }
     mbedtls_platform_zeroize(d->wkey, sizeof d->wkey);
     mbedtls_platform_zeroize(d->wiv, sizeof d->wiv);
-    d->wkey_len = 0;
+    mbedtls_platform_zeroize(d->rkey, sizeof d->rkey);
+    mbedtls_platform_zeroize(d->riv, sizeof d->riv);
+    d->key_len = 0;
 }
 
 static int configure(struct dtls *d, const struct cert *local)
@@ -240,12 +251,14 @@ struct dtls *dtls_new(const struct cert *local, const uint8_t *remote_fp, size_t
     d->state = DTLS_NEW;
     d->timer_int = d->timer_fin = -1;
     dtls_seal_init(&d->seal);
+    dtls_seal_init(&d->open);
     int ret = configure(d, local);
     if (ret != 0) {
         char msg[128];
         LOGE("dtls", "session set-up failed", "err=%d detail=\"%s\"", ret,
              dep_mbedtls_strerror(ret, msg, sizeof msg));
         dtls_seal_free(&d->seal);
+        dtls_seal_free(&d->open);
         mbedtls_ssl_free(&d->ssl);
         mbedtls_ssl_config_free(&d->conf);
         free(d);
@@ -257,7 +270,9 @@ struct dtls *dtls_new(const struct cert *local, const uint8_t *remote_fp, size_t
 static void destroy(struct dtls *d)
 {
     dtls_seal_free(&d->seal);
+    dtls_seal_free(&d->open);
     mbedtls_platform_zeroize(d->wkey, sizeof d->wkey);
+    mbedtls_platform_zeroize(d->rkey, sizeof d->rkey);
     mbedtls_ssl_free(&d->ssl);
     mbedtls_ssl_config_free(&d->conf);
     free(d);
@@ -481,6 +496,49 @@ int dtls_start(struct dtls *d, uint64_t now_ms)
     return leave(d) ? rc : DC_ECLOSED;
 }
 
+/* Opens one application-data record of the current epoch with dtls_seal
+ * and hands its plaintext on; records that do not open, or that were seen
+ * before, are dropped and counted, as mbedTLS drops them. */
+static void open_record(struct dtls *d, const uint8_t *rec, size_t n)
+{
+    uint64_t seq = dtls_replay_seq(rec + 3);
+    if (!dtls_replay_fresh(&d->replay, seq) || n - DTLS_SEAL_OVERHEAD > sizeof dtls_rbuf) {
+        d->open_failed++;
+        return;
+    }
+    int len = dtls_seal_open(&d->open, rec, n, dtls_rbuf);
+    if (len < 0) {
+        d->open_failed++;
+        return;
+    }
+    dtls_replay_accept(&d->replay, seq);
+    if (d->cb.on_data)
+        d->cb.on_data(d->ctx, dtls_rbuf, (size_t)len);
+}
+
+/* The connected session's input when `open` is keyed: application data of
+ * the current epoch is opened here, every other record (alerts, handshake
+ * retransmissions) goes through mbedTLS on its own, in datagram order. */
+static void feed_records(struct dtls *d, const uint8_t *p, size_t n)
+{
+    while (n >= 13 && alive(d)) {
+        size_t rec = 13 + ((size_t)p[11] << 8 | p[12]);
+        if (rec > n)
+            return; /* truncated: the rest of the datagram is dropped */
+        unsigned epoch = (unsigned)p[3] << 8 | p[4];
+        if (p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA && epoch == d->ssl.in_epoch) {
+            open_record(d, p, rec);
+        } else {
+            d->in = p;
+            d->in_len = rec;
+            pump(d);
+            d->in = NULL;
+        }
+        p += rec;
+        n -= rec;
+    }
+}
+
 int dtls_feed(struct dtls *d, uint64_t now_ms, const uint8_t *data, size_t len)
 {
     if (!d || (!data && len))
@@ -496,10 +554,14 @@ int dtls_feed(struct dtls *d, uint64_t now_ms, const uint8_t *data, size_t len)
         return 0;
     }
     enter(d, now_ms);
-    d->in = data;
-    d->in_len = len;
-    pump(d);
-    d->in = NULL;
+    if (d->state == DTLS_CONNECTED && d->open.ready) {
+        feed_records(d, data, len);
+    } else {
+        d->in = data;
+        d->in_len = len;
+        pump(d);
+        d->in = NULL;
+    }
     int rc = alive(d) ? 0 : DC_ECLOSED;
     return leave(d) ? rc : DC_ECLOSED;
 }
@@ -612,6 +674,11 @@ const char *dtls_cipher_suite(const struct dtls *d)
 bool dtls_sealed_writes(const struct dtls *d)
 {
     return d && d->seal.ready;
+}
+
+uint64_t dtls_records_dropped(const struct dtls *d)
+{
+    return d ? d->open_failed : 0;
 }
 
 const char *dtls_close_reason_str(int reason)

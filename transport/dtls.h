@@ -122,9 +122,13 @@ uint16_t dtls_srtp_profile(const struct dtls *d);
 /* mbedTLS's name of the negotiated cipher suite (e.g.
  * "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), "" before the handshake completes. */
 const char *dtls_cipher_suite(const struct dtls *d);
-/* True once connected with an AES-GCM suite: application data is sealed by
- * dtls_seal instead of mbedTLS's record layer (same records on the wire). */
+/* True once connected with an AES-GCM suite: application data is sealed and
+ * opened by dtls_seal instead of mbedTLS's record layer (same records on the
+ * wire; mbedTLS still handles every other record). */
 bool dtls_sealed_writes(const struct dtls *d);
+/* Application-data records dtls_seal dropped: tag mismatch, replayed or
+ * older than the 64-record window, malformed. */
+uint64_t dtls_records_dropped(const struct dtls *d);
 const char *dtls_close_reason_str(int reason);
 
 #endif

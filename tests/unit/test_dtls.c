@@ -141,6 +141,67 @@ static void test_two_records_in_one_datagram(void **state)
     assert_memory_equal(w->rx, "two", 3);
 }
 
+/* Incoming application data is opened by dtls_seal: a replayed record, a
+ * tampered one and one from another epoch are dropped and counted, the
+ * session carries on, and records mbedTLS still handles (a warning alert,
+ * then close_notify) in the same datagram as data are processed in order. */
+static void test_sealed_reads(void **state)
+{
+    (void)state;
+    struct world *w = &W;
+    connect_world(w);
+    server_write(w, "first");
+    struct dgram a = q_pop(&w->to_c);
+    assert_int_equal(dtls_feed(w->c, w->now, a.p, a.n), 0);
+    assert_int_equal(w->data_count, 1);
+    assert_int_equal(dtls_feed(w->c, w->now, a.p, a.n), 0); /* replayed */
+    assert_int_equal(w->data_count, 1);
+    assert_int_equal(dtls_records_dropped(w->c), 1);
+    a.p[a.n - 1] ^= 1; /* tag */
+    a.p[10] ^= 0x20;   /* and a fresh sequence number, so only the tag fails */
+    assert_int_equal(dtls_feed(w->c, w->now, a.p, a.n), 0);
+    assert_int_equal(dtls_records_dropped(w->c), 2);
+    a.p[4] = 7; /* another epoch: left to mbedTLS, which drops it */
+    assert_int_equal(dtls_feed(w->c, w->now, a.p, a.n), 0);
+    assert_int_equal(dtls_records_dropped(w->c), 2);
+    assert_int_equal(w->data_count, 1);
+    assert_int_equal(w->closed, 0);
+    free(a.p);
+
+    /* late records inside the window are taken, once */
+    server_write(w, "two");
+    server_write(w, "three");
+    struct dgram two = q_pop(&w->to_c), three = q_pop(&w->to_c);
+    assert_int_equal(dtls_feed(w->c, w->now, three.p, three.n), 0);
+    assert_int_equal(dtls_feed(w->c, w->now, two.p, two.n), 0);
+    assert_int_equal(dtls_feed(w->c, w->now, two.p, two.n), 0);
+    assert_int_equal(w->data_count, 3);
+    assert_memory_equal(w->rx, "two", 3);
+    free(two.p);
+    free(three.p);
+
+    /* data, a warning alert, data and close_notify in one datagram */
+    uint8_t all[512];
+    size_t n = 0;
+    server_write(w, "four");
+    assert_int_equal(mbedtls_ssl_send_alert_message(&w->s.ssl, MBEDTLS_SSL_ALERT_LEVEL_WARNING,
+                                                    MBEDTLS_SSL_ALERT_MSG_USER_CANCELED), 0);
+    server_write(w, "five");
+    assert_int_equal(mbedtls_ssl_close_notify(&w->s.ssl), 0);
+    while (!q_empty(&w->to_c)) {
+        struct dgram d = q_pop(&w->to_c);
+        assert_true(n + d.n <= sizeof all);
+        memcpy(all + n, d.p, d.n);
+        n += d.n;
+        free(d.p);
+    }
+    assert_int_equal(dtls_feed(w->c, w->now, all, n), DC_ECLOSED);
+    assert_int_equal(w->data_count, 5);
+    assert_memory_equal(w->rx, "five", 4);
+    assert_int_equal(w->closed, 1);
+    assert_int_equal(w->reason, DTLS_CLOSE_NOTIFY);
+}
+
 static void test_wrong_fingerprint(void **state)
 {
     (void)state;
@@ -333,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hello_verify_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_without_srtp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_application_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_records_in_one_datagram, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_fingerprint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_close_notify, setup, teardown),
