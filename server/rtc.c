@@ -16,10 +16,12 @@
 #include "transport/sctp.h"
 #include "transport/stun.h"
 
+/* usrsctp's timers run every TICK_MS.  Native SCTP associations have their
+ * own deadlines: one one-shot timer is armed for the earliest of them. */
 #define TICK_MS 10
 /* Peers' own timers (DTLS retransmission from 1 s, consent 30 s) need no
- * finer grain than this; usrsctp's timers run every TICK_MS. */
-#define PEER_TICK_EVERY 10
+ * finer grain than this; dead peers are freed on the same tick. */
+#define PEER_TICK_MS 100
 #define MAX_CANDIDATES 8
 #define MAX_MESSAGE_SIZE 262144
 #define CONSENT_TIMEOUT_MS 30000
@@ -46,7 +48,9 @@ struct rtc {
     const struct config *cfg;
     struct rm *rm;
     uv_udp_t udp;
-    uv_timer_t timer;
+    uv_timer_t timer;             /* every PEER_TICK_MS (TICK_MS with usrsctp) */
+    uv_timer_t sctp_timer;        /* one-shot, at the earliest native SCTP deadline */
+    uint64_t sctp_armed;          /* its deadline, UINT64_MAX when idle */
     struct udp_out *out;
     struct cert *cert;
     char ips[MAX_CANDIDATES][INET6_ADDRSTRLEN];
@@ -62,6 +66,7 @@ struct rtc {
     uint64_t arrivals[RTC_ARRIVALS];  /* this turn's DataPackets, for the histogram */
     size_t n_arrivals;
     unsigned ticks;
+    bool usrsctp;
 };
 
 /* Fan-out latency buckets, in seconds: 10 us to 100 ms. */
@@ -214,6 +219,46 @@ static void mark_dirty(struct rtc_peer *rp)
     rp->rtc->dirty = rp;
 }
 
+static void on_sctp_timer(uv_timer_t *t);
+
+/* Makes the SCTP timer fire by `due` (absolute, util_now_ms clock). */
+static void arm_sctp(struct rtc *r, uint64_t due, uint64_t now)
+{
+    if (due >= r->sctp_armed)
+        return;
+    r->sctp_armed = due;
+    uv_timer_start(&r->sctp_timer, on_sctp_timer, due > now ? due - now : 0, 0);
+}
+
+/* Runs every native association's due timers and arms the SCTP timer for
+ * the next deadline.  Output goes out with the turn's flush. */
+static void scan_sctp(struct rtc *r, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
+        if (rp->dead)
+            continue;
+        uint64_t t = peer_next_sctp_timer(rp->peer);
+        if (t <= now) {
+            peer_tick_sctp(rp->peer, now);
+            t = peer_next_sctp_timer(rp->peer);
+        }
+        if (t < next)
+            next = t;
+    }
+    if (next != UINT64_MAX)
+        arm_sctp(r, next, now);
+}
+
+static void on_sctp_timer(uv_timer_t *t)
+{
+    struct rtc *r = t->data;
+    r->sctp_armed = UINT64_MAX;
+    scan_sctp(r, util_now_ms());
+}
+
+/* Sends the turn's output of every peer it touched; their timers may have
+ * moved closer, so the SCTP timer is lowered to their next deadline. */
 static void flush_dirty(struct rtc *r)
 {
     uint64_t now = util_now_ms();
@@ -221,8 +266,10 @@ static void flush_dirty(struct rtc *r)
         struct rtc_peer *rp = r->dirty;
         r->dirty = rp->dirty_next;
         rp->dirty = false;
-        if (!rp->dead)
-            peer_flush(rp->peer, now);
+        if (rp->dead)
+            continue;
+        peer_flush(rp->peer, now);
+        arm_sctp(r, peer_next_sctp_timer(rp->peer), now);
     }
 }
 
@@ -360,15 +407,18 @@ static void on_timer(uv_timer_t *t)
 {
     struct rtc *r = t->data;
     uint64_t now = util_now_ms();
-    sctp_tick(now);
-    bool peers_due = ++r->ticks % PEER_TICK_EVERY == 0;
-    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
-        if (rp->dead)
-            continue;
-        peer_tick_sctp(rp->peer, now);
-        if (peers_due)
-            peer_tick(rp->peer, now);
+    bool peers_due = true;
+    if (r->usrsctp) {
+        sctp_tick(now);
+        peers_due = ++r->ticks % (PEER_TICK_MS / TICK_MS) == 0;
     }
+    if (!peers_due)
+        return;
+    for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
+        if (!rp->dead)
+            peer_tick(rp->peer, now);
+    /* every native association's deadline, also those set outside a flush */
+    scan_sctp(r, now);
     reap(r);
 }
 
@@ -429,6 +479,9 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
     r->udp.data = r;
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
+    uv_timer_init(loop, &r->sctp_timer);
+    r->sctp_timer.data = r;
+    r->sctp_armed = UINT64_MAX;
     r->out = udp_out_new(loop, &r->udp);
     metrics_hist_init(&r->fanout, fanout_bounds, sizeof fanout_bounds / sizeof fanout_bounds[0]);
     if (cert_new(&r->cert, util_wall_ms() / 1000) < 0) {
@@ -457,7 +510,9 @@ int rtc_start(struct rtc **out, uv_loop_t *loop, const struct config *cfg)
          cfg->rtc.sctp == CONFIG_SCTP_USRSCTP ? "usrsctp" : "native");
     for (size_t i = 0; i < r->n_cands; i++)
         LOGI("rtc", "candidate", "ip=%s port=%u", r->cands[i].ip, r->cands[i].port);
-    uv_timer_start(&r->timer, on_timer, TICK_MS, TICK_MS);
+    r->usrsctp = cfg->rtc.sctp == CONFIG_SCTP_USRSCTP;
+    unsigned period = r->usrsctp ? TICK_MS : PEER_TICK_MS;
+    uv_timer_start(&r->timer, on_timer, period, period);
     return 0;
 }
 
@@ -517,6 +572,8 @@ void rtc_stop(struct rtc *r)
         uv_close((uv_handle_t *)&r->udp, NULL);
     if (!uv_is_closing((uv_handle_t *)&r->timer))
         uv_close((uv_handle_t *)&r->timer, NULL);
+    if (!uv_is_closing((uv_handle_t *)&r->sctp_timer))
+        uv_close((uv_handle_t *)&r->sctp_timer, NULL);
 }
 
 void rtc_free(struct rtc *r)

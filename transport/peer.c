@@ -350,6 +350,11 @@ void peer_tick_sctp(struct peer *p, uint64_t now_ms)
     peer_sctp_tick(&p->sctp, now_ms);
 }
 
+uint64_t peer_next_sctp_timer(const struct peer *p)
+{
+    return p->failed || p->closed ? UINT64_MAX : peer_sctp_next_timer(&p->sctp);
+}
+
 uint64_t peer_tick(struct peer *p, uint64_t now_ms)
 {
     p->now_ms = now_ms;

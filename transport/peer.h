@@ -72,8 +72,12 @@ void peer_hold(struct peer *p, bool hold);
  * stack holds its output until then); call once per turn for every peer
  * that received datagrams or was sent data in it. */
 void peer_flush(struct peer *p, uint64_t now_ms);
-/* The association's own timers (native SCTP): call every ~10 ms. */
+/* The association's own timers (native SCTP): call at peer_next_sctp_timer
+ * (or any time: nothing happens before a deadline). */
 void peer_tick_sctp(struct peer *p, uint64_t now_ms);
+/* The next deadline of the native association's timers (absolute, in the
+ * now_ms clock), UINT64_MAX if none (or usrsctp, which runs on sctp_tick). */
+uint64_t peer_next_sctp_timer(const struct peer *p);
 /* Timers: DTLS retransmission, consent.  Returns the next time it wants a call. */
 uint64_t peer_tick(struct peer *p, uint64_t now_ms);
 /* Counters of the peer's SCTP association (all zero before it exists). */

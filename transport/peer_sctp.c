@@ -75,6 +75,11 @@ void peer_sctp_tick(struct peer_sctp *s, uint64_t now_ms)
         sctpc_dc_tick(s->native, now_ms);
 }
 
+uint64_t peer_sctp_next_timer(const struct peer_sctp *s)
+{
+    return s->native ? sctpc_dc_next_timer(s->native) : UINT64_MAX;
+}
+
 void peer_sctp_counters(const struct peer_sctp *s, struct sctp_stats *out)
 {
     memset(out, 0, sizeof *out);

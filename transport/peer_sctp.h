@@ -44,6 +44,9 @@ void peer_sctp_flush(struct peer_sctp *s, uint64_t now_ms);
 /* Runs the association's timers that are due (native; usrsctp's run from
  * sctp_tick). */
 void peer_sctp_tick(struct peer_sctp *s, uint64_t now_ms);
+/* When the native association next wants peer_sctp_tick (absolute, in the
+ * now_ms clock), UINT64_MAX if never; usrsctp runs on sctp_tick instead. */
+uint64_t peer_sctp_next_timer(const struct peer_sctp *s);
 void peer_sctp_counters(const struct peer_sctp *s, struct sctp_stats *out);
 /* "native" or "usrsctp" into *out; DC_EINVAL for anything else. */
 int peer_sctp_impl_parse(const char *name, enum peer_sctp_impl *out);

@@ -13,6 +13,7 @@
 
 #define MAX_MESSAGE_CAP (16u * 1024 * 1024)
 #define SEND_BUFFER_MIN (2u * 1024 * 1024)
+#define ACK_RETRY_MS 10
 
 struct sctpc_dc {
     struct sctp_callbacks cb;
@@ -271,7 +272,12 @@ void sctpc_dc_tick(struct sctpc_dc *a, uint64_t now_ms)
 
 uint64_t sctpc_dc_next_timer(const struct sctpc_dc *a)
 {
-    return a && !a->freeing ? sctpc_next_timer(a->core) : UINT64_MAX;
+    if (!a || a->freeing)
+        return UINT64_MAX;
+    uint64_t t = sctpc_next_timer(a->core);
+    if (a->acks_due && a->now + ACK_RETRY_MS < t) /* DCEP ACKs a full buffer held back */
+        t = a->now + ACK_RETRY_MS;
+    return t;
 }
 
 /* ---- sending ---------------------------------------------------------------------------- */

@@ -39,6 +39,7 @@ int sctpc_dc_connect(struct sctpc_dc *a, uint64_t now_ms);
 void sctpc_dc_feed(struct sctpc_dc *a, const uint8_t *pkt, size_t len, uint64_t now_ms);
 void sctpc_dc_flush(struct sctpc_dc *a, uint64_t now_ms);
 void sctpc_dc_tick(struct sctpc_dc *a, uint64_t now_ms);
+/* Absolute time of the next sctpc_dc_tick it needs, UINT64_MAX if none. */
 uint64_t sctpc_dc_next_timer(const struct sctpc_dc *a);
 
 int sctpc_dc_send(struct sctpc_dc *a, uint16_t stream, uint32_t ppid, const uint8_t *data,
