@@ -55,6 +55,7 @@ struct dtls {
     struct dtls_seal open;
     struct dtls_replay replay; /* of the records `open` took */
     uint64_t open_failed;      /* records dropped: bad tag, replayed, malformed */
+    size_t max_payload;        /* fixed once connected */
 };
 
 /* One sealed record at a time for every session, as with dtls_rbuf. */
@@ -372,6 +373,8 @@ static void handshake_done(struct dtls *d)
      * mbedTLS reads the flag per record. */
     mbedtls_ssl_conf_dtls_anti_replay(&d->conf, MBEDTLS_SSL_ANTI_REPLAY_ENABLED);
     seal_setup(d);
+    int max = mbedtls_ssl_get_max_out_record_payload(&d->ssl);
+    d->max_payload = max > 0 ? (size_t)max : 0;
     d->state = DTLS_CONNECTED;
     LOGI("dtls", "handshake complete", "suite=%s srtp=0x%04x", mbedtls_ssl_get_ciphersuite(&d->ssl),
          (unsigned)d->srtp_profile);
@@ -654,8 +657,7 @@ size_t dtls_max_payload(const struct dtls *d)
 {
     if (!d || d->state != DTLS_CONNECTED)
         return DTLS_MAX_PAYLOAD;
-    int n = mbedtls_ssl_get_max_out_record_payload(&d->ssl);
-    return n > 0 ? (size_t)n : 0;
+    return d->max_payload;
 }
 
 uint16_t dtls_srtp_profile(const struct dtls *d)
