@@ -12,6 +12,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "common/err.h"
+#include "common/tls_params.h"
 #include "common/util.h"
 
 #define PEM_MAX (1u << 20)
@@ -38,24 +39,6 @@ struct tls_stream {
     bool closed;       /* close_notify sent (or the stream was closed before it could be) */
     bool got_input;
     char error[128];
-};
-
-/* ECDHE with AEAD ciphers only; mbedTLS picks the ones the key can sign for. */
-static const int suites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    0,
-};
-
-static const mbedtls_ecp_group_id curves[] = {
-    MBEDTLS_ECP_DP_CURVE25519,
-    MBEDTLS_ECP_DP_SECP256R1,
-    MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_NONE,
 };
 
 /* One decrypted record at a time for every stream: dcsfu runs one thread and
@@ -141,8 +124,8 @@ static int creds_configure(struct tls_creds *c, char *err, size_t errlen)
     mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_rng(conf, rng, NULL);
-    mbedtls_ssl_conf_ciphersuites(conf, suites);
-    mbedtls_ssl_conf_curves(conf, curves);
+    mbedtls_ssl_conf_ciphersuites(conf, tls_params_suites);
+    mbedtls_ssl_conf_curves(conf, tls_params_curves);
     mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);
     mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
     mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);

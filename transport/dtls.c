@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/tls_params.h"
 #include "common/util.h"
 #include "transport/dep_mbedtls.h"
 #include "transport/dtls_seal.h"
@@ -60,24 +61,6 @@ struct dtls {
 
 /* One sealed record at a time for every session, as with dtls_rbuf. */
 static unsigned char dtls_wbuf[MBEDTLS_SSL_OUT_CONTENT_LEN + DTLS_SEAL_OVERHEAD];
-
-static const int suites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    0,
-};
-
-/* Key exchange groups, also the curves accepted in the peer's certificate. */
-static const mbedtls_ecp_group_id curves[] = {
-    MBEDTLS_ECP_DP_CURVE25519,
-    MBEDTLS_ECP_DP_SECP256R1,
-    MBEDTLS_ECP_DP_SECP384R1,
-    MBEDTLS_ECP_DP_NONE,
-};
 
 /* mbedTLS 2.28 knows no AEAD SRTP profiles; these are the two libwebrtc
  * also accepts. */
@@ -212,8 +195,8 @@ static int configure(struct dtls *d, const struct cert *local)
     mbedtls_ssl_conf_rng(c, dep_mbedtls_rng, NULL);
     if (dep_mbedtls_debug_level() > 0)
         mbedtls_ssl_conf_dbg(c, dep_mbedtls_dbg, NULL);
-    mbedtls_ssl_conf_ciphersuites(c, suites);
-    mbedtls_ssl_conf_curves(c, curves);
+    mbedtls_ssl_conf_ciphersuites(c, tls_params_suites);
+    mbedtls_ssl_conf_curves(c, tls_params_curves);
     mbedtls_ssl_conf_authmode(c, MBEDTLS_SSL_VERIFY_OPTIONAL);
     mbedtls_ssl_conf_verify(c, verify_cb, d);
     mbedtls_ssl_conf_extended_master_secret(c, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
