@@ -5,7 +5,9 @@
 
 #include "common/err.h"
 #include "common/util.h"
+#include "common/log.h"
 #include "transport/dcep.h"
+#include "transport/sctp.h"
 
 void datachannel_table_init(struct datachannel_table *t) { memset(t, 0, sizeof *t); }
 
@@ -125,4 +127,33 @@ int datachannel_prepare_send(struct datachannel_table *t, uint16_t stream, uint3
         return DC_ETOOBIG;
     datachannel_send_params(c, p);
     return 0;
+}
+
+bool datachannel_deliver(struct datachannel_table *t, const struct sctp_callbacks *cb,
+                         void *ctx, struct sctp_stats *st, uint16_t stream, uint32_t ppid,
+                         const uint8_t *d, size_t n)
+{
+    switch (ppid) {
+    case DCEP_PPID_CONTROL:
+        return true;
+    case DCEP_PPID_STRING_EMPTY:
+    case DCEP_PPID_BINARY_EMPTY:
+        n = 0;
+        /* fall through */
+    case DCEP_PPID_STRING:
+    case DCEP_PPID_BINARY:
+        if (!datachannel_find(t, stream)) {
+            st->drop_in_no_channel++;
+            return false;
+        }
+        st->msgs_in++;
+        st->bytes_in += n;
+        if (cb->on_message)
+            cb->on_message(ctx, stream, ppid, n ? d : (const uint8_t *)"", n);
+        return false;
+    default:
+        st->drop_in_bad++;
+        LOGD("sctp", "message with unsupported PPID dropped", "stream=%u ppid=%u", stream, ppid);
+        return false;
+    }
 }

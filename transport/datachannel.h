@@ -66,6 +66,18 @@ bool datachannel_remove(struct datachannel_table *t, uint16_t stream);
 uint8_t datachannel_type_for(bool ordered, int max_rexmit);
 /* How a user message on `c` is sent.  While OPENING, always ordered. */
 void datachannel_send_params(const struct datachannel *c, struct datachannel_send_params *p);
+struct sctp_callbacks;
+struct sctp_stats;
+
+/* An incoming message, shared by both SCTP stacks: user data (PPID 51/53,
+ * or 56/57 as an empty message) on a stream with a channel goes to
+ * cb->on_message(ctx, ...) and is counted in st; on a stream without a
+ * channel, or with any other PPID, it is dropped and counted.  Returns true
+ * for DCEP (PPID 50), which the caller handles itself. */
+bool datachannel_deliver(struct datachannel_table *t, const struct sctp_callbacks *cb,
+                         void *ctx, struct sctp_stats *st, uint16_t stream, uint32_t ppid,
+                         const uint8_t *d, size_t n);
+
 /* The checks of a user message send, shared by both SCTP stacks: ppid 51/53
  * (an empty message goes as 56/57, which passing 56/57 with len 0 also
  * does) into *wire, the stream's open channel and its send params into *p.

@@ -145,31 +145,8 @@ static void on_dcep(struct sctp_assoc *a, uint16_t stream, const uint8_t *d, siz
 static void deliver(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, const uint8_t *d,
                     size_t n)
 {
-    switch (ppid) {
-    case DCEP_PPID_CONTROL:
+    if (datachannel_deliver(&a->channels, &a->cb, a->ctx, &a->stats, stream, ppid, d, n))
         on_dcep(a, stream, d, n);
-        return;
-    case DCEP_PPID_STRING_EMPTY:
-    case DCEP_PPID_BINARY_EMPTY:
-        n = 0;
-        /* fall through */
-    case DCEP_PPID_STRING:
-    case DCEP_PPID_BINARY:
-        if (!datachannel_find(&a->channels, stream)) {
-            a->stats.drop_in_no_channel++;
-            return;
-        }
-        a->stats.msgs_in++;
-        a->stats.bytes_in += n;
-        if (a->cb.on_message)
-            a->cb.on_message(a->ctx, stream, ppid, n ? d : (const uint8_t *)"", n);
-        return;
-    default:
-        a->stats.drop_in_bad++;
-        LOGD("sctp", "message with unsupported PPID dropped", "id=%lu stream=%u ppid=%u",
-             (unsigned long)a->id, stream, ppid);
-        return;
-    }
 }
 
 void sctp_recv_data(struct sctp_assoc *a, uint16_t stream, uint32_t ppid, int flags,

@@ -96,29 +96,8 @@ static void core_message(void *ctx, uint16_t stream, uint32_t ppid, const uint8_
     struct sctpc_dc *a = ctx;
     if (a->freeing)
         return;
-    switch (ppid) {
-    case DCEP_PPID_CONTROL:
+    if (datachannel_deliver(&a->channels, &a->cb, a->ctx, &a->stats, stream, ppid, d, n))
         on_dcep(a, stream, d, n);
-        return;
-    case DCEP_PPID_STRING_EMPTY:
-    case DCEP_PPID_BINARY_EMPTY:
-        n = 0;
-        /* fall through */
-    case DCEP_PPID_STRING:
-    case DCEP_PPID_BINARY:
-        if (!datachannel_find(&a->channels, stream)) {
-            a->stats.drop_in_no_channel++;
-            return;
-        }
-        a->stats.msgs_in++;
-        a->stats.bytes_in += n;
-        if (a->cb.on_message)
-            a->cb.on_message(a->ctx, stream, ppid, n ? d : (const uint8_t *)"", n);
-        return;
-    default:
-        a->stats.drop_in_bad++;
-        return;
-    }
 }
 
 /* The peer reset its stream: reset ours too unless we started, and the
