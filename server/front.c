@@ -117,8 +117,11 @@ static int check_claims(const struct auth_claims *c, char *why, size_t n)
     return 0;
 }
 
+/* A join_request over `max` bytes (limit.signal_message_size_limit) sets
+ * *limit. */
 static int decode_join_request(const struct http_request *q, bool v1, size_t max,
-                               Livekit__JoinRequest **req, char *why, size_t n)
+                               Livekit__JoinRequest **req, enum limit_id *limit, char *why,
+                               size_t n)
 {
     const char *msg = NULL;
     int r;
@@ -136,6 +139,8 @@ static int decode_join_request(const struct http_request *q, bool v1, size_t max
     }
     if (r < 0) {
         snprintf(why, n, "%s", msg ? msg : "invalid join request");
+        if (r == DC_ETOOBIG)
+            *limit = LIMIT_SIGNAL_MESSAGE;
         return 400;
     }
     return 0;
@@ -148,7 +153,8 @@ static int join_request_checks(const struct config *cfg, struct join_ticket *t,
 {
     int st = check_claims(&t->claims, why, n);
     if (!st)
-        st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, why, n);
+        st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, limit, why,
+                                 n);
     if (!st && t->claims.video.can_update_own_metadata != 1 && t->req &&
         ((t->req->metadata && t->req->metadata[0]) || t->req->n_participant_attributes)) {
         snprintf(why, n, "permissions denied: cannot set metadata or attributes");

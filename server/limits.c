@@ -58,7 +58,7 @@ void limits_hit(struct limits *l, enum limit_id id, uint64_t max, int64_t now_ms
     if (l->logged[id] && now_ms - l->logged_ms[id] < LIMITS_LOG_INTERVAL_MS &&
         now_ms >= l->logged_ms[id])
         return;
-    LOGW("limit", "limit reached, refusing", "limit=%s max=%llu refused=%llu", keys[id],
+    LOGW("limit", "limit reached", "limit=%s max=%llu count=%llu", keys[id],
          (unsigned long long)max, (unsigned long long)l->unlogged[id]);
     l->logged[id] = 1;
     l->logged_ms[id] = now_ms;

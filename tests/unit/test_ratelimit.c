@@ -143,9 +143,9 @@ static void test_limits_counted_and_logged_sparingly(void **state)
     for (const char *p = out; (p = strstr(p, "limit reached")); p++)
         lines++;
     assert_int_equal(lines, 3);
-    assert_non_null(strstr(out, "limit=limit.max_rooms max=7 refused=1"));
-    assert_non_null(strstr(out, "limit=limit.max_http_header_size max=100 refused=1"));
-    assert_non_null(strstr(out, "limit=limit.max_rooms max=7 refused=3"));
+    assert_non_null(strstr(out, "limit=limit.max_rooms max=7 count=1"));
+    assert_non_null(strstr(out, "limit=limit.max_http_header_size max=100 count=1"));
+    assert_non_null(strstr(out, "limit=limit.max_rooms max=7 count=3"));
     free(out);
     /* every cap has its key and reads its configured value */
     struct config c;
