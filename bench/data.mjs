@@ -371,6 +371,8 @@ async function runOne(N, opt, helpers) {
       readyMs: opt.callgrindDir ? 60000 : 10000,
       config: {
         logging: { level: 'warn' },
+        // every client process connects from the same address
+        limit: { max_connections_per_ip_per_second: 0 },
         rtc: { ...(nodeIp ? { node_ip: nodeIp } : {}), ...(opt.sctp ? { sctp: opt.sctp } : {}) },
       },
     });

@@ -18,6 +18,7 @@ void config_defaults(struct config *c)
     c->port = 7880;
     c->rtc.udp_port = 7882;
     c->rtc.tcp_port = 7881;
+    c->rtc.max_pending_handshakes = 256;
     c->room.auto_create = true;
     c->room.empty_timeout = 300;
     c->room.departure_timeout = 20;
@@ -30,6 +31,9 @@ void config_defaults(struct config *c)
     c->limit.signal_message_size_limit = 2 * 1024 * 1024;
     c->limit.max_api_request_body_size = 10 * 1024 * 1024;
     c->limit.max_http_header_size = 16 * 1024;
+    c->limit.max_rooms = 4096;
+    c->limit.max_signal_connections = 4096;
+    c->limit.max_connections_per_ip_per_second = 100;
     c->logging.level = LOG_LVL_INFO;
     c->logging.json = false;
     c->shutdown.drain_timeout = 30;

@@ -56,6 +56,7 @@ struct config {
         int tcp_port;         /* ICE-TCP, 7881; 0 = off */
         char *node_ip;        /* advertised IP(s) "v4" or "v4,v6"; NULL = auto */
         int sctp;             /* dcsfu's own key rtc.sctp: CONFIG_SCTP_NATIVE or _USRSCTP */
+        uint32_t max_pending_handshakes; /* dcsfu's own: DTLS handshakes in flight, 256; 0 = no limit */
     } rtc;
     struct {
         bool auto_create;     /* true */
@@ -66,6 +67,10 @@ struct config {
             max_participant_identity_length, max_participant_name_length;
         uint64_t signal_message_size_limit, max_api_request_body_size;
         uint32_t max_http_header_size; /* dcsfu's own key, 16384 */
+        /* dcsfu's own keys (0 = no limit): rooms on this node (4096), open TCP
+         * connections on the signaling port (4096), new connections per source
+         * address (IPv6: per /64) per second (100). */
+        uint32_t max_rooms, max_signal_connections, max_connections_per_ip_per_second;
     } limit;
     struct {
         int level;            /* enum log_level from common/log.h */

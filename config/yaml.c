@@ -52,6 +52,7 @@ static const struct ckey rtc_keys[] = {
     F("tcp_port", K_PORT0, rtc.tcp_port),
     F("node_ip", K_NODE_IP, rtc.node_ip),
     F("sctp", K_SCTP, rtc.sctp),
+    F("max_pending_handshakes", K_U32, rtc.max_pending_handshakes),
     {0},
 };
 
@@ -72,6 +73,9 @@ static const struct ckey limit_keys[] = {
     F("signal_message_size_limit", K_U64, limit.signal_message_size_limit),
     F("max_api_request_body_size", K_U64, limit.max_api_request_body_size),
     F("max_http_header_size", K_U32, limit.max_http_header_size),
+    F("max_rooms", K_U32, limit.max_rooms),
+    F("max_signal_connections", K_U32, limit.max_signal_connections),
+    F("max_connections_per_ip_per_second", K_U32, limit.max_connections_per_ip_per_second),
     {0},
 };
 

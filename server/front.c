@@ -52,35 +52,51 @@ static const char *front_secret(void *ctx, const char *key)
     return config_secret_for(ctx, key);
 }
 
-static int check_lengths(const struct config *cfg, const struct auth_claims *c, char *why,
+/* The size caps of a join: the token's room name, identity, name, metadata
+ * and attributes, and the metadata and attributes a JoinRequest sets (over
+ * the token's).  Returns 0, or 400 with *limit and the reason in why. */
+static int check_lengths(const struct config *cfg, const struct auth_claims *c,
+                         const Livekit__JoinRequest *req, enum limit_id *limit, char *why,
                          size_t n)
 {
+    const char *req_md = req && req->metadata && req->metadata[0] ? req->metadata : NULL;
     struct {
+        enum limit_id id;
         const char *what;
         const char *val;
-        uint64_t max;
     } checks[] = {
-        {"room name", c->video.room, cfg->limit.max_room_name_length},
-        {"identity", c->identity, cfg->limit.max_participant_identity_length},
-        {"name", c->name, cfg->limit.max_participant_name_length},
-        {"metadata", c->metadata, cfg->limit.max_metadata_size},
+        {LIMIT_ROOM_NAME, "room name", c->video.room},
+        {LIMIT_IDENTITY, "identity", c->identity},
+        {LIMIT_NAME, "name", c->name},
+        {LIMIT_METADATA, "metadata", c->metadata},
+        {LIMIT_METADATA, "metadata", req_md},
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        if (checks[i].val && strlen(checks[i].val) > checks[i].max) {
+        uint64_t max = limits_configured(cfg, checks[i].id);
+        if (checks[i].val && strlen(checks[i].val) > max) {
             snprintf(why, n, "%s length exceeds limits: max length %llu", checks[i].what,
-                     (unsigned long long)checks[i].max);
+                     (unsigned long long)max);
+            *limit = checks[i].id;
             return 400;
         }
     }
-    if (kv_bytes(&c->attributes) > cfg->limit.max_attributes_size) {
+    struct kv attrs;
+    kv_init(&attrs);
+    kv_copy(&attrs, &c->attributes);
+    for (size_t i = 0; req && i < req->n_participant_attributes; i++)
+        kv_set(&attrs, req->participant_attributes[i]->key, req->participant_attributes[i]->value);
+    size_t bytes = kv_bytes(&attrs);
+    kv_free(&attrs);
+    if (bytes > cfg->limit.max_attributes_size) {
         snprintf(why, n, "attributes size exceeds limits: max size %u",
                  cfg->limit.max_attributes_size);
+        *limit = LIMIT_ATTRIBUTES;
         return 400;
     }
     return 0;
 }
 
-static int check_claims(const struct config *cfg, const struct auth_claims *c, char *why, size_t n)
+static int check_claims(const struct auth_claims *c, char *why, size_t n)
 {
     if (!c->has_video) {
         snprintf(why, n, "no permissions to access the room");
@@ -98,11 +114,14 @@ static int check_claims(const struct config *cfg, const struct auth_claims *c, c
         snprintf(why, n, "identity cannot be empty");
         return 400;
     }
-    return check_lengths(cfg, c, why, n);
+    return 0;
 }
 
+/* A join_request over `max` bytes (limit.signal_message_size_limit) sets
+ * *limit. */
 static int decode_join_request(const struct http_request *q, bool v1, size_t max,
-                               Livekit__JoinRequest **req, char *why, size_t n)
+                               Livekit__JoinRequest **req, enum limit_id *limit, char *why,
+                               size_t n)
 {
     const char *msg = NULL;
     int r;
@@ -120,18 +139,56 @@ static int decode_join_request(const struct http_request *q, bool v1, size_t max
     }
     if (r < 0) {
         snprintf(why, n, "%s", msg ? msg : "invalid join request");
+        if (r == DC_ETOOBIG)
+            *limit = LIMIT_SIGNAL_MESSAGE;
         return 400;
     }
     return 0;
 }
 
-/* Runs every check of a join.  Returns 0 with *out set, or an HTTP status
- * with the plain-text reason in why. */
-static int join_validate(struct rm *rm, const struct http_request *q, bool v1, int64_t now_ms,
-                         struct join_ticket **out, char *why, size_t n)
+/* The token, its grants, the join request and the size caps. */
+static int join_request_checks(const struct config *cfg, struct join_ticket *t,
+                               const struct http_request *q, bool v1, enum limit_id *limit,
+                               char *why, size_t n)
 {
+    int st = check_claims(&t->claims, why, n);
+    if (!st)
+        st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, limit, why,
+                                 n);
+    if (!st && t->claims.video.can_update_own_metadata != 1 && t->req &&
+        ((t->req->metadata && t->req->metadata[0]) || t->req->n_participant_attributes)) {
+        snprintf(why, n, "permissions denied: cannot set metadata or attributes");
+        st = 401;
+    }
+    if (!st)
+        st = check_lengths(cfg, &t->claims, t->req, limit, why, n);
+    return st;
+}
+
+/* A cap that refused a join (limit LIMIT_NONE: none did) and its value. */
+struct refusal {
+    enum limit_id limit;
+    uint64_t max;
+};
+
+/* The value of the cap that refused a join into room_name, for the log line. */
+static uint64_t refused_max(struct rm *rm, enum limit_id limit, const char *room_name)
+{
+    struct room *r = limit == LIMIT_ROOM_PARTICIPANTS && room_name ? rm_room_find(rm, room_name)
+                                                                   : NULL;
+    return r ? r->max_participants : limits_configured(rm->cfg, limit);
+}
+
+/* Runs every check of a join.  Returns 0 with *out set, or an HTTP status
+ * with the plain-text reason in why and *cap naming the cap that refused it. */
+static int join_validate(struct rm *rm, const struct http_request *q, bool v1, int64_t now_ms,
+                         struct join_ticket **out, struct refusal *cap, char *why, size_t n)
+{
+    enum limit_id *limit = &cap->limit;
     const struct config *cfg = rm->cfg;
     const char *msg = NULL;
+    *limit = LIMIT_NONE;
+    cap->max = 0;
     char *token = find_token(q, &msg);
     if (!token) {
         snprintf(why, n, "%s", msg);
@@ -145,22 +202,16 @@ static int join_validate(struct rm *rm, const struct http_request *q, bool v1, i
         st = 401;
     free(token);
     if (!st)
-        st = check_claims(cfg, &t->claims, why, n);
-    if (!st)
-        st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, why, n);
-    if (!st && t->claims.video.can_update_own_metadata != 1 && t->req &&
-        ((t->req->metadata && t->req->metadata[0]) || t->req->n_participant_attributes)) {
-        snprintf(why, n, "permissions denied: cannot set metadata or attributes");
-        st = 401;
-    }
+        st = join_request_checks(cfg, t, q, v1, limit, why, n);
     if (!st) {
         t->room_name = util_strdup(t->claims.video.room);
         const char *reason = NULL;
-        st = rm_join_check(rm, t->room_name, t->claims.identity, &reason);
+        st = rm_join_check(rm, t->room_name, t->claims.identity, &reason, limit);
         if (st)
             snprintf(why, n, "%s", reason);
     }
     if (st) {
+        cap->max = refused_max(rm, *limit, t->room_name);
         join_ticket_free(t);
         return st;
     }
@@ -177,11 +228,19 @@ static void handle_rtc(struct rm *rm, const struct http_request *q, bool v1, boo
         respond_text(out, 503, validate ? CORS : NULL, "server is draining", validate);
         return;
     }
-    int st = join_validate(rm, q, v1, now_ms, &t, why, sizeof why);
+    struct refusal cap;
+    int st = join_validate(rm, q, v1, now_ms, &t, &cap, why, sizeof why);
     if (st) {
-        LOGI("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
-        if (!validate)
+        /* Cap refusals are logged by limits_hit, sparingly: a flood of them
+         * must not flood the log. */
+        if (cap.limit == LIMIT_NONE)
+            LOGI("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
+        else
+            LOGD("front", "join refused", "path=%s status=%d reason=\"%s\"", q->path, st, why);
+        if (!validate) {
             rm_stats_join_refused(&rm->stats, st);
+            limits_hit(&rm->limits, cap.limit, cap.max, now_ms);
+        }
         respond_text(out, st, validate ? CORS : NULL, why, validate);
         return;
     }

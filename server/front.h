@@ -5,6 +5,8 @@
  * upgrade), POST /twirp/livekit.RoomService/<Method>.  Everything else is 404.
  * While the room manager drains (rm->draining), GET / answers 406 "Not Ready"
  * and joins and validations 503 "server is draining"; RoomService still works.
+ * A join refused by a configured cap (sizes, room.max_participants,
+ * limit.max_rooms) is counted in rm->limits; a validation is not.
  *
  * The result owns its buffers until front_result_clear(). */
 #ifndef DC_FRONT_H

@@ -121,6 +121,24 @@ static void collect_signal(struct metrics *m, const struct rm *rm)
     labeled(m, "result", "malformed", (double)st->trickle_malformed);
 }
 
+static void collect_limits(struct metrics *m, const struct rm *rm, const struct server *srv,
+                           const struct rtc_stats *rs)
+{
+    family(m, "dcsfu_limit_exceeded_total", METRIC_COUNTER,
+           "Connections, joins, requests and messages refused, or DTLS handshakes held back, "
+           "because a configured cap was reached, by the cap's config key.");
+    for (int i = LIMIT_NONE + 1; i < LIMIT_COUNT; i++)
+        labeled(m, "limit", limits_key((enum limit_id)i), (double)rm->limits.hits[i]);
+    one(m, "dcsfu_signal_connections", METRIC_GAUGE,
+        "Connections open on the signaling port now (limit.max_signal_connections).",
+        (double)server_connections(srv));
+    one(m, "dcsfu_dtls_handshakes_pending", METRIC_GAUGE,
+        "DTLS handshakes in flight now (rtc.max_pending_handshakes).",
+        (double)rs->handshakes_pending);
+    one(m, "dcsfu_dtls_handshakes_waiting", METRIC_GAUGE,
+        "Peer connections waiting for a DTLS handshake slot now.", (double)rs->handshakes_waiting);
+}
+
 static void collect_rtc(struct metrics *m, const struct rtc_stats *rs)
 {
     one(m, "dcsfu_peer_connections", METRIC_GAUGE, "Peer connections open now.",
@@ -213,6 +231,7 @@ char *metrics_collect(const struct metrics_sources *src, size_t *len)
     collect_livekit(m, src->rm, &rs);
     collect_data(m, src->rm, src->rtc);
     collect_signal(m, src->rm);
+    collect_limits(m, src->rm, src->server, &rs);
     collect_rtc(m, &rs);
     collect_webhook(m, src->webhook);
     collect_tls(m, src->tls);

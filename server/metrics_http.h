@@ -26,6 +26,7 @@ struct rm;
 struct rtc;
 struct webhook;
 struct server_tls_stats;
+struct server;
 struct metrics_http;
 
 /* What a scrape reads; the pointers must outlive the listener. */
@@ -34,6 +35,7 @@ struct metrics_sources {
     struct rtc *rtc;
     const struct webhook *webhook;       /* NULL: no webhooks (counters read 0) */
     const struct server_tls_stats *tls;  /* NULL or !enabled: no dcsfu_tls_* metrics */
+    const struct server *server;         /* NULL: dcsfu_signal_connections reads 0 */
 };
 
 int metrics_http_start(struct metrics_http **out, uv_loop_t *loop, const struct config *cfg,

@@ -13,13 +13,23 @@
 #define PING_INTERVAL_S 5
 #define PING_TIMEOUT_S 15
 
-int rm_join_check(struct rm *rm, const char *room_name, const char *identity, const char **why)
+int rm_join_check(struct rm *rm, const char *room_name, const char *identity, const char **why,
+                  enum limit_id *limit)
 {
+    enum limit_id dummy;
+    if (!limit)
+        limit = &dummy;
+    *limit = LIMIT_NONE;
     struct room *r = rm_room_find(rm, room_name);
     if (!r) {
         if (!rm->cfg->room.auto_create) {
             *why = "requested room does not exist";
             return 404;
+        }
+        if (rm->cfg->limit.max_rooms && rm->n_rooms >= rm->cfg->limit.max_rooms) {
+            *why = RM_MAX_ROOMS_MSG;
+            *limit = LIMIT_ROOMS;
+            return 429;
         }
         return 0;
     }
@@ -28,6 +38,7 @@ int rm_join_check(struct rm *rm, const char *room_name, const char *identity, co
         n--; /* the new session replaces the old one */
     if (r->max_participants && n >= r->max_participants) {
         *why = "room has exceeded its max participants";
+        *limit = LIMIT_ROOM_PARTICIPANTS;
         return 429;
     }
     return 0;
@@ -191,10 +202,17 @@ struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, in
         return NULL;
     }
     const char *why = NULL;
-    int st = rm_join_check(rm, t->room_name, t->claims.identity, &why);
+    enum limit_id limit;
+    int st = rm_join_check(rm, t->room_name, t->claims.identity, &why, &limit);
     if (st != 0) {
         rm_stats_join_refused(&rm->stats, st);
-        LOGW("room", "join refused", "room=%s reason=\"%s\"", t->room_name, why);
+        if (limit != LIMIT_NONE) {
+            struct room *full = rm_room_find(rm, t->room_name);
+            limits_hit(&rm->limits, limit,
+                       full ? full->max_participants : rm->cfg->limit.max_rooms, now_ms);
+        } else {
+            LOGW("room", "join refused", "room=%s reason=\"%s\"", t->room_name, why);
+        }
         join_ticket_free(t);
         return NULL;
     }

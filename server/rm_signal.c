@@ -47,21 +47,34 @@ static size_t merged_attr_bytes(const struct kv *cur, const struct kv *changes)
     return n;
 }
 
-int rm_participant_update(struct rm *rm, struct participant *p, const char *name,
-                          const char *metadata, const struct kv *attrs,
-                          const Livekit__ParticipantPermission *perm, const char **why)
+/* The cap a name/metadata/attributes update would pass, with *why. */
+static enum limit_id update_over(const struct config *cfg, const struct participant *p,
+                                 const char *name, const char *metadata, const struct kv *attrs,
+                                 const char **why)
 {
-    const struct config *cfg = rm->cfg;
     if (name && strlen(name) > cfg->limit.max_participant_name_length) {
         *why = "name exceeds limits";
-        return DC_ELIMIT;
+        return LIMIT_NAME;
     }
     if (metadata && strlen(metadata) > cfg->limit.max_metadata_size) {
         *why = "metadata exceeds limits";
-        return DC_ELIMIT;
+        return LIMIT_METADATA;
     }
     if (attrs && attrs->n && merged_attr_bytes(&p->attributes, attrs) > cfg->limit.max_attributes_size) {
         *why = "attributes exceed limits";
+        return LIMIT_ATTRIBUTES;
+    }
+    return LIMIT_NONE;
+}
+
+int rm_participant_update(struct rm *rm, struct participant *p, const char *name,
+                          const char *metadata, const struct kv *attrs,
+                          const Livekit__ParticipantPermission *perm, int64_t now_ms,
+                          const char **why)
+{
+    enum limit_id over = update_over(rm->cfg, p, name, metadata, attrs, why);
+    if (over != LIMIT_NONE) {
+        limits_hit(&rm->limits, over, limits_configured(rm->cfg, over), now_ms);
         return DC_ELIMIT;
     }
     if (name) {
@@ -107,7 +120,7 @@ static void on_update_metadata(struct rm *rm, struct participant *p,
     const char *why = NULL;
     const char *name = u->name && u->name[0] ? u->name : NULL;
     const char *md = u->metadata && u->metadata[0] ? u->metadata : NULL;
-    int r = rm_participant_update(rm, p, name, md, &attrs, NULL, &why);
+    int r = rm_participant_update(rm, p, name, md, &attrs, NULL, now_ms, &why);
     kv_free(&attrs);
     if (r < 0)
         send_request_response(rm, p, u->request_id,

@@ -26,6 +26,7 @@
 #include "livekit_models.pb-c.h"
 #include "livekit_room.pb-c.h"
 #include "livekit_rtc.pb-c.h"
+#include "server/limits.h"
 #include "signaling/auth.h"
 
 struct participant;
@@ -163,6 +164,7 @@ struct rm {
     struct room **rooms;
     size_t n_rooms, cap_rooms;
     struct rm_stats stats;
+    struct limits limits;     /* refusals of every configured cap, server-wide */
     struct rm_deferred *deferred;
     size_t n_deferred, cap_deferred;
     size_t queue_max_msgs, queue_max_bytes;
@@ -182,9 +184,14 @@ void rm_free(struct rm *rm);
 size_t rm_queued_now(const struct rm *rm);
 
 /* ---- signaling connections ---- */
+/* What a join or CreateRoom that would pass limit.max_rooms is told. */
+#define RM_MAX_ROOMS_MSG "node has exceeded its max rooms"
 /* Checks that a join into `room_name` can go ahead (room exists or may be
- * created, not full).  Returns 0 or an HTTP status with *why set. */
-int rm_join_check(struct rm *rm, const char *room_name, const char *identity, const char **why);
+ * created without passing limit.max_rooms, not full).  Returns 0 or an HTTP
+ * status with *why set; *limit (may be NULL) names the cap that refused it
+ * (LIMIT_NONE otherwise).  Counts nothing: the caller does. */
+int rm_join_check(struct rm *rm, const char *room_name, const char *identity, const char **why,
+                  enum limit_id *limit);
 /* Creates the participant, sends the JoinResponse and tells the others.
  * Returns NULL (and closes nothing) if the join cannot proceed. */
 struct participant *rm_join(struct rm *rm, struct join_ticket *t, void *sink, int64_t now_ms);
@@ -222,10 +229,12 @@ struct participant *rm_participant_find_sid(struct room *room, const char *sid);
 void rm_participant_remove(struct rm *rm, struct participant *p, int reason, int64_t now_ms);
 /* Applies name/metadata/attribute changes (NULL = unchanged; attributes merge,
  * an empty value deletes) and an optional new permission, then tells everyone.
- * Returns 0, or DC_ELIMIT with *why naming the limit exceeded. */
+ * Returns 0, or DC_ELIMIT with *why naming the limit exceeded (counted in
+ * rm->limits at now_ms). */
 int rm_participant_update(struct rm *rm, struct participant *p, const char *name,
                           const char *metadata, const struct kv *attrs,
-                          const Livekit__ParticipantPermission *perm, const char **why);
+                          const Livekit__ParticipantPermission *perm, int64_t now_ms,
+                          const char **why);
 
 /* Sends a ParticipantUpdate about p to everyone else in its room (and to p
  * itself when `self`).  Hidden participants are never announced to others. */

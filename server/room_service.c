@@ -71,6 +71,12 @@ void rs_error(struct rs_call *c, const char *code, const char *msg)
     twirp_error(c->out, code, msg);
 }
 
+void rs_refuse(struct rs_call *c, enum limit_id limit, const char *code, const char *msg)
+{
+    limits_hit(&c->rm->limits, limit, limits_configured(c->rm->cfg, limit), c->now_ms);
+    twirp_error(c->out, code, msg);
+}
+
 void rs_reply(struct rs_call *c, const ProtobufCMessage *m)
 {
     if (c->json) {

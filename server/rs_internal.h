@@ -20,6 +20,8 @@ struct rs_call {
 
 void rs_reply(struct rs_call *c, const ProtobufCMessage *m);
 void rs_error(struct rs_call *c, const char *code, const char *msg);
+/* rs_error for a request that a configured cap refuses (counted in rm->limits). */
+void rs_refuse(struct rs_call *c, enum limit_id limit, const char *code, const char *msg);
 /* Find or answer not_found (then return NULL). */
 struct room *rs_room(struct rs_call *c, const char *name);
 struct participant *rs_participant(struct rs_call *c, const char *room, const char *identity);

@@ -12,12 +12,18 @@ void rs_create_room(struct rs_call *c, const ProtobufCMessage *in)
         rs_error(c, "invalid_argument", "room name cannot be empty");
         return;
     }
-    if (strlen(req->name) > c->rm->cfg->limit.max_room_name_length) {
-        rs_error(c, "invalid_argument", "room name length exceeds limits");
+    const struct config *cfg = c->rm->cfg;
+    if (strlen(req->name) > cfg->limit.max_room_name_length) {
+        rs_refuse(c, LIMIT_ROOM_NAME, "invalid_argument", "room name length exceeds limits");
         return;
     }
-    if (req->metadata && strlen(req->metadata) > c->rm->cfg->limit.max_metadata_size) {
-        rs_error(c, "invalid_argument", "metadata size exceeds limits");
+    if (req->metadata && strlen(req->metadata) > cfg->limit.max_metadata_size) {
+        rs_refuse(c, LIMIT_METADATA, "invalid_argument", "metadata size exceeds limits");
+        return;
+    }
+    if (!rm_room_find(c->rm, req->name) && cfg->limit.max_rooms &&
+        c->rm->n_rooms >= cfg->limit.max_rooms) {
+        rs_refuse(c, LIMIT_ROOMS, "resource_exhausted", RM_MAX_ROOMS_MSG);
         return;
     }
     rs_reply_room(c, rm_room_create(c->rm, req, c->now_ms));
@@ -114,7 +120,7 @@ void rs_update_participant(struct rs_call *c, const ProtobufCMessage *in)
     const char *why = NULL;
     int r = rm_participant_update(c->rm, p, req->name && req->name[0] ? req->name : NULL,
                                   req->metadata && req->metadata[0] ? req->metadata : NULL,
-                                  &attrs, req->permission, &why);
+                                  &attrs, req->permission, c->now_ms, &why);
     kv_free(&attrs);
     if (r < 0)
         rs_error(c, "invalid_argument", why);
@@ -145,7 +151,7 @@ void rs_update_room_metadata(struct rs_call *c, const ProtobufCMessage *in)
     if (!r)
         return;
     if (req->metadata && strlen(req->metadata) > c->rm->cfg->limit.max_metadata_size) {
-        rs_error(c, "invalid_argument", "metadata size exceeds limits");
+        rs_refuse(c, LIMIT_METADATA, "invalid_argument", "metadata size exceeds limits");
         return;
     }
     rm_room_set_metadata(c->rm, r, req->metadata);

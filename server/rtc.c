@@ -36,8 +36,11 @@ struct rtc_peer {
     bool has_addr;
     bool dead;
     bool dirty;                   /* in rtc->dirty: flush at the end of the turn */
+    bool handshaking;             /* holds one of rtc.max_pending_handshakes */
+    bool waiting;                 /* in the queue for one */
     struct rtc_peer *next;
     struct rtc_peer *dirty_next;
+    struct rtc_peer *wait_next;
 };
 
 /* DataPackets of one loop turn whose fan-out time is observed. */
@@ -59,6 +62,9 @@ struct rtc {
     struct hmap by_ufrag, by_addr;
     struct rtc_peer *peers;
     struct rtc_peer *dirty;       /* peers with SCTP output to flush this turn */
+    size_t n_handshaking;         /* DTLS handshakes started, not finished */
+    struct rtc_peer *wait_head, *wait_tail; /* handshakes held back, oldest first */
+    size_t n_waiting;
     uint64_t dropped_unknown, peers_connected;
     uint64_t peer_failed[RTC_PEER_FAILURES];
     struct sctp_stats sctp_gone;  /* counters of freed peers */
@@ -132,6 +138,87 @@ static void route_ufrag(struct rtc_peer *rp)
     hmap_put(&r->by_ufrag, rp->ufrag, strlen(rp->ufrag), rp);
 }
 
+/* ---------- DTLS handshakes in flight (rtc.max_pending_handshakes) ---------- */
+
+/* rp's handshake is over (connected, failed, or the peer went away). */
+static void handshake_end(struct rtc_peer *rp)
+{
+    struct rtc *r = rp->rtc;
+    if (rp->handshaking) {
+        rp->handshaking = false;
+        r->n_handshaking--;
+    }
+    if (!rp->waiting)
+        return;
+    rp->waiting = false;
+    r->n_waiting--;
+    struct rtc_peer *prev = NULL;
+    for (struct rtc_peer *w = r->wait_head; w; prev = w, w = w->wait_next) {
+        if (w != rp)
+            continue;
+        if (prev)
+            prev->wait_next = w->wait_next;
+        else
+            r->wait_head = w->wait_next;
+        if (r->wait_tail == w)
+            r->wait_tail = prev;
+        break;
+    }
+    rp->wait_next = NULL;
+}
+
+static bool handshake_slot_free(const struct rtc *r)
+{
+    uint32_t max = r->cfg->rtc.max_pending_handshakes;
+    return !max || r->n_handshaking < max;
+}
+
+/* peer_callbacks.may_handshake: a slot now, or a place at the end of the
+ * queue (first come, first served: nobody overtakes a waiting peer). */
+static bool cb_may_handshake(void *ctx)
+{
+    struct rtc_peer *rp = ctx;
+    struct rtc *r = rp->rtc;
+    if (rp->dead)
+        return false;
+    if (!r->wait_head && handshake_slot_free(r)) {
+        rp->handshaking = true;
+        r->n_handshaking++;
+        return true;
+    }
+    rp->waiting = true;
+    rp->wait_next = NULL;
+    if (r->wait_tail)
+        r->wait_tail->wait_next = rp;
+    else
+        r->wait_head = rp;
+    r->wait_tail = rp;
+    r->n_waiting++;
+    if (r->rm)
+        limits_hit(&r->rm->limits, LIMIT_PENDING_HANDSHAKES, r->cfg->rtc.max_pending_handshakes,
+                   util_wall_ms());
+    LOGD("rtc", "DTLS handshake held back", "pending=%zu waiting=%zu", r->n_handshaking,
+         r->n_waiting);
+    return false;
+}
+
+/* Starts held-back handshakes, oldest first, while slots are free. */
+static void handshakes_admit(struct rtc *r, uint64_t now_ms)
+{
+    while (r->wait_head && handshake_slot_free(r)) {
+        struct rtc_peer *rp = r->wait_head;
+        r->wait_head = rp->wait_next;
+        if (!r->wait_head)
+            r->wait_tail = NULL;
+        rp->wait_next = NULL;
+        rp->waiting = false;
+        r->n_waiting--;
+        rp->handshaking = true;
+        r->n_handshaking++;
+        peer_start_handshake(rp->peer, now_ms);
+    }
+}
+
 /* ---------- peer callbacks ---------- */
 
 static void cb_send(void *ctx, const struct sockaddr *to, const uint8_t *data, size_t len)
@@ -150,6 +237,7 @@ static void cb_address(void *ctx, const struct sockaddr *addr)
 static void cb_connected(void *ctx)
 {
     struct rtc_peer *rp = ctx;
+    handshake_end(rp);
     rp->rtc->peers_connected++;
     if (rp->part)
         rm_participant_active(rp->rtc->rm, rp->part);
@@ -183,6 +271,7 @@ static void cb_writable(void *ctx)
 static void cb_failed(void *ctx, enum peer_failure why)
 {
     struct rtc_peer *rp = ctx;
+    handshake_end(rp);
     if ((unsigned)why < RTC_PEER_FAILURES)
         rp->rtc->peer_failed[why]++;
     if (!rp->part)
@@ -205,6 +294,7 @@ static const struct peer_callbacks peer_cbs = {
     .on_message = cb_message,
     .on_writable = cb_writable,
     .on_failed = cb_failed,
+    .may_handshake = cb_may_handshake,
 };
 
 /* ---------- room manager hooks ---------- */
@@ -303,6 +393,7 @@ void rtc_peer_close(void *ctx, struct participant *p)
         return;
     rp->part = NULL;
     rp->dead = true;
+    handshake_end(rp);
     peer_close(rp->peer);
     unroute(rp);
     p->peer = NULL;
@@ -417,6 +508,7 @@ static void on_timer(uv_timer_t *t)
     for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
         if (!rp->dead)
             peer_tick(rp->peer, now);
+    handshakes_admit(r, now);
     /* every native association's deadline, also those set outside a flush */
     scan_sctp(r, now);
     reap(r);
@@ -522,6 +614,8 @@ void rtc_stats(const struct rtc *r, struct rtc_stats *out)
     out->dropped_unknown = r->dropped_unknown;
     out->udp_out_dropped = udp_out_dropped(r->out);
     out->peers_connected = r->peers_connected;
+    out->handshakes_pending = r->n_handshaking;
+    out->handshakes_waiting = r->n_waiting;
     memcpy(out->peer_failed, r->peer_failed, sizeof out->peer_failed);
     out->sctp = r->sctp_gone;
     for (const struct rtc_peer *rp = r->peers; rp; rp = rp->next) {
@@ -545,6 +639,9 @@ static void flush_batches(void *ctx)
     if (r->rm)
         rm_data_flush(r->rm);
     flush_dirty(r);
+    /* handshakes that ended this turn free their slots at once */
+    if (r->wait_head)
+        handshakes_admit(r, util_now_ms());
     if (r->n_arrivals == 0)
         return;
     udp_out_flush(r->out);
@@ -582,6 +679,7 @@ void rtc_free(struct rtc *r)
         return;
     for (struct rtc_peer *rp = r->peers; rp; rp = rp->next)
         rp->dead = true;
+    r->wait_head = r->wait_tail = NULL;
     reap(r);
     udp_out_free(r->out);
     if (dep_usrsctp_shutdown(2000) < 0)

@@ -5,7 +5,13 @@
  * connection (transport/peer.h).  Datagrams are routed by source address
  * and, from a new address, by the ICE username of a STUN request (RFC 7983
  * demux by first byte).  Peer events become room manager calls; peers are
- * freed on the next timer turn, never inside their own callbacks. */
+ * freed on the next timer turn, never inside their own callbacks.
+ *
+ * At most rtc.max_pending_handshakes DTLS handshakes are in flight (started,
+ * neither connected nor failed); a peer whose ICE completes beyond that waits
+ * in a first-come first-served queue and starts its handshake, within one
+ * timer turn (10 ms), when a slot frees.  Each peer held back counts once as
+ * a refusal of that cap. */
 #ifndef DC_RTC_H
 #define DC_RTC_H
 
@@ -27,6 +33,8 @@ struct rtc_stats {
     uint64_t peers_connected;     /* peer connections that came up */
     uint64_t peer_failed[RTC_PEER_FAILURES]; /* by enum peer_failure */
     size_t peers;                 /* peer connections open now */
+    size_t handshakes_pending;    /* DTLS handshakes started and not finished */
+    size_t handshakes_waiting;    /* held back by rtc.max_pending_handshakes */
     struct sctp_stats sctp;       /* summed over every association, past and present */
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 #include "common/util.h"
 #include "server/front.h"
 #include "server/metrics_http.h"
@@ -22,6 +23,13 @@
 /* A connection that sends nothing for this long is closed: clients ping every
  * 5 s once joined, and a request must arrive well within it. */
 #define IDLE_TIMEOUT_MS 30000
+/* A connection refused by a cap is closed once the client closes its end or
+ * after this long; beyond MAX_REFUSED such connections at once, further ones
+ * are closed without an answer. */
+#define REFUSED_LINGER_MS 2000
+#define MAX_REFUSED 256
+/* Source addresses the per-address connection rate keeps track of. */
+#define RATE_TABLE_ADDRS 8192
 
 struct conn {
     uv_tcp_t tcp;
@@ -35,6 +43,7 @@ struct conn {
     uint64_t last_rx_ms;
     bool closing;
     bool shutting_down;
+    bool refused;            /* answered 429/503 by a cap, waiting to close */
 };
 
 struct server {
@@ -54,6 +63,8 @@ struct server {
     bool stopped;
     struct conn *conns;
     size_t n_conns;
+    size_t n_refused;            /* of n_conns, refused ones lingering */
+    struct ratelimit *rate;      /* limit.max_connections_per_ip_per_second; NULL: none */
     struct tls_creds *tls;       /* for new connections; NULL: plain HTTP */
     struct server_tls_stats tls_stats;
 };
@@ -127,6 +138,8 @@ static void on_closed(uv_handle_t *h)
     if (c->next)
         c->next->prev = c->prev;
     s->n_conns--;
+    if (c->refused)
+        s->n_refused--;
     http_reader_free(c->http);
     ws_conn_free(c->ws);
     tls_stream_free(c->tls);
@@ -189,6 +202,9 @@ static void ws_on_close(void *ctx, uint16_t code)
 {
     struct conn *c = ctx;
     LOGD("server", "websocket closed", "code=%u", code);
+    if (code == 1009 && ws_conn_failed(c->ws))
+        limits_hit(&c->srv->rm->limits, LIMIT_SIGNAL_MESSAGE,
+                   c->srv->cfg->limit.signal_message_size_limit, util_wall_ms());
     if (c->part) {
         struct participant *p = c->part;
         c->part = NULL;
@@ -251,6 +267,9 @@ static void conn_upgrade(struct conn *c, struct front_result *r)
 
 static void conn_http_error(struct conn *c, int status)
 {
+    enum limit_id limit = status == 431 ? LIMIT_HTTP_HEADER : status == 413 ? LIMIT_API_BODY
+                                                                            : LIMIT_NONE;
+    limits_hit(&c->srv->rm->limits, limit, limits_configured(c->srv->cfg, limit), util_wall_ms());
     const char *msg = status == 431 ? "request header fields too large"
                     : status == 413 ? "request body too large" : "bad request";
     size_t n;
@@ -382,6 +401,8 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
+    if (c->refused)
+        return; /* read and dropped until the client closes */
     if (n > 0) {
         c->last_rx_ms = util_now_ms();
         if (c->tls)
@@ -389,6 +410,66 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
         else
             conn_feed(c, (const uint8_t *)buf->base, (size_t)n);
     }
+}
+
+/* ---------- connection caps ---------- */
+
+static void on_refused_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    free(req);
+}
+
+/* Answers a connection a cap refused, then half-closes it and keeps reading
+ * (and dropping) until the client closes its end or REFUSED_LINGER_MS have
+ * passed: closing with unread request bytes would reset the connection and
+ * could lose the answer.  On the TLS port, or beyond MAX_REFUSED refused
+ * connections at once, it is closed without an answer. */
+static void conn_refuse(struct conn *c, int status, const char *msg)
+{
+    struct server *s = c->srv;
+    c->refused = true;
+    s->n_refused++;
+    if (s->tls || s->n_refused > MAX_REFUSED) {
+        conn_close(c);
+        return;
+    }
+    size_t n;
+    uint8_t *resp = http_response_build(status, "text/plain; charset=utf-8", "Retry-After: 1\r\n",
+                                        msg, strlen(msg), false, &n);
+    raw_write(c, resp, n);
+    free(resp);
+    uv_shutdown_t *req = util_malloc(sizeof *req);
+    if (c->closing || uv_shutdown(req, (uv_stream_t *)&c->tcp, on_refused_shutdown) < 0) {
+        free(req);
+        conn_close(c);
+        return;
+    }
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* limit.max_connections_per_ip_per_second, then limit.max_signal_connections.
+ * Returns false when c was refused (answered, counted). */
+static bool conn_admit(struct server *s, struct conn *c)
+{
+    const struct config *cfg = s->cfg;
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    enum limit_id hit = LIMIT_NONE;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0 &&
+        !ratelimit_allow(s->rate, (struct sockaddr *)&ss, c->accepted_ms))
+        hit = LIMIT_CONNECTION_RATE;
+    else if (cfg->limit.max_signal_connections &&
+             s->n_conns - s->n_refused > cfg->limit.max_signal_connections)
+        hit = LIMIT_SIGNAL_CONNECTIONS;
+    if (hit == LIMIT_NONE)
+        return true;
+    limits_hit(&s->rm->limits, hit, limits_configured(cfg, hit), util_wall_ms());
+    if (hit == LIMIT_CONNECTION_RATE)
+        conn_refuse(c, 429, "too many connections from this address");
+    else
+        conn_refuse(c, 503, "server has too many connections");
+    return false;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -411,6 +492,8 @@ static void on_connection(uv_stream_t *listener, int status)
     }
     uv_tcp_nodelay(&c->tcp, 1);
     c->accepted_ms = c->last_rx_ms = util_now_ms();
+    if (!conn_admit(s, c))
+        return;
     if (s->tls && !(c->tls = tls_stream_new(s->tls, &tls_cbs, c))) {
         conn_close(c);
         return;
@@ -428,6 +511,11 @@ static void on_tick(uv_timer_t *t)
     rm_tick(s->rm, util_wall_ms());
     uint64_t now = util_now_ms();
     for (struct conn *c = s->conns; c; c = c->next) {
+        if (c->refused) {
+            if (!c->closing && now - c->accepted_ms > REFUSED_LINGER_MS)
+                conn_close(c);
+            continue;
+        }
         if (!c->closing && c->tls && !tls_stream_established(c->tls) && !c->shutting_down &&
             now - c->accepted_ms > SERVER_TLS_HANDSHAKE_MS) {
             s->tls_stats.handshake_timeouts++;
@@ -531,12 +619,18 @@ const struct server_tls_stats *server_tls_stats(const struct server *s)
     return &s->tls_stats;
 }
 
+size_t server_connections(const struct server *s)
+{
+    return s ? s->n_conns - s->n_refused : 0;
+}
+
 int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
 {
     struct server *s = util_calloc(1, sizeof *s);
     s->loop = loop;
     s->cfg = cfg;
     *out = s;
+    s->rate = ratelimit_new(cfg->limit.max_connections_per_ip_per_second, RATE_TABLE_ADDRS);
     uv_timer_init(loop, &s->tick);
     s->tick.data = s;
     uv_timer_init(loop, &s->drain);
@@ -561,7 +655,7 @@ int server_start(struct server **out, uv_loop_t *loop, struct config *cfg)
     }
     if (r == 0)
         r = metrics_http_start(&s->metrics, loop, cfg,
-                               &(struct metrics_sources){s->rm, s->rtc, s->webhook, &s->tls_stats});
+                               &(struct metrics_sources){s->rm, s->rtc, s->webhook, &s->tls_stats, s});
     if (r == 0)
         uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
     return r;
@@ -637,5 +731,6 @@ void server_free(struct server *s)
     rtc_free(s->rtc);
     webhook_free(s->webhook);
     tls_creds_release(s->tls);
+    ratelimit_free(s->rate);
     free(s);
 }

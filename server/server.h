@@ -10,11 +10,20 @@
  * does the records; this file moves the bytes): a connection that starts
  * with a plaintext HTTP request gets a 400 in plaintext and is closed, one
  * that has not finished its handshake within SERVER_TLS_HANDSHAKE_MS is
- * closed, one whose handshake or records fail is closed. */
+ * closed, one whose handshake or records fail is closed.
+ *
+ * Connection caps (counted in rm->limits, answered before any byte is read):
+ * a source address over limit.max_connections_per_ip_per_second gets 429
+ * "too many connections from this address", a connection beyond
+ * limit.max_signal_connections open ones gets 503 "server has too many
+ * connections"; both with Retry-After: 1 and Connection: close, after which
+ * the server reads and drops until the client closes (at most 2 s).  On the
+ * TLS port they are closed without an answer. */
 #ifndef DC_SERVER_H
 #define DC_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -52,6 +61,8 @@ void server_stop(struct server *s);
  * stays.  TLS cannot be turned on or off without a restart (logged). */
 void server_reload_tls(struct server *s);
 const struct server_tls_stats *server_tls_stats(const struct server *s);
+/* Connections open on the signaling port now (refused ones not counted). */
+size_t server_connections(const struct server *s);
 /* Frees what server_stop left after the loop has run its close callbacks. */
 void server_free(struct server *s);
 

@@ -176,6 +176,11 @@ bool ws_conn_closed(const struct ws_conn *w)
     return w->close_sent && (w->close_recv || w->failed);
 }
 
+bool ws_conn_failed(const struct ws_conn *w)
+{
+    return w->failed;
+}
+
 /* ---- sending ------------------------------------------------------------ */
 
 static int send_frame(struct ws_conn *w, uint8_t op, const uint8_t *data, size_t len)

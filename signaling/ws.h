@@ -82,5 +82,8 @@ int ws_conn_ping(struct ws_conn *w);
 /* True once a close was sent and one was received or the connection failed:
  * the caller may close the socket once its writes have flushed. */
 bool ws_conn_closed(const struct ws_conn *w);
+/* True once this side failed the connection (protocol error, invalid UTF-8,
+ * oversize message): the code on_close reported is the one sent. */
+bool ws_conn_failed(const struct ws_conn *w);
 
 #endif

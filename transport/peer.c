@@ -29,6 +29,7 @@ struct peer {
     uint32_t stream[2];        /* SCTP stream of _reliable, _lossy */
     uint64_t answered_ms;
     bool connected, failed, closed;
+    bool handshake_held;       /* may_handshake said not yet */
 };
 
 static void peer_fail(struct peer *p, enum peer_failure why)
@@ -286,6 +287,22 @@ out:
     return answer;
 }
 
+static void start_dtls(struct peer *p, uint64_t now_ms)
+{
+    p->dtls = dtls_new(p->cert, p->remote_fp, CERT_FP_LEN, &dtls_cbs, p);
+    if (!p->dtls || dtls_start(p->dtls, now_ms) < 0)
+        peer_fail(p, PEER_FAIL_DTLS);
+}
+
+void peer_start_handshake(struct peer *p, uint64_t now_ms)
+{
+    if (!p->handshake_held || p->dtls || p->failed || p->closed)
+        return;
+    p->handshake_held = false;
+    p->now_ms = now_ms;
+    start_dtls(p, now_ms);
+}
+
 static void on_stun(struct peer *p, uint64_t now_ms, const struct sockaddr *from,
                     const uint8_t *data, size_t len)
 {
@@ -297,11 +314,12 @@ static void on_stun(struct peer *p, uint64_t now_ms, const struct sockaddr *from
     if (ev == ICE_NONE)
         return;
     p->cb->on_address(p->ctx, (const struct sockaddr *)&p->ice.selected_addr);
-    if (!p->dtls) {
-        p->dtls = dtls_new(p->cert, p->remote_fp, CERT_FP_LEN, &dtls_cbs, p);
-        if (!p->dtls || dtls_start(p->dtls, now_ms) < 0)
-            peer_fail(p, PEER_FAIL_DTLS);
-    }
+    if (p->dtls || p->handshake_held || p->failed || p->closed)
+        return;
+    if (p->cb->may_handshake && !p->cb->may_handshake(p->ctx))
+        p->handshake_held = true;
+    else
+        start_dtls(p, now_ms);
 }
 
 void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *from,

@@ -41,6 +41,10 @@ struct peer_callbacks {
     /* peer_send returned DC_EAGAIN earlier and there is room again. */
     void (*on_writable)(void *ctx);
     void (*on_failed)(void *ctx, enum peer_failure why);
+    /* Optional (NULL: always yes): ICE has selected an address and the DTLS
+     * handshake is about to start.  Returning false holds it back until
+     * peer_start_handshake(); the set-up timeout keeps running meanwhile. */
+    bool (*may_handshake)(void *ctx);
 };
 
 struct peer_config {
@@ -59,6 +63,10 @@ void peer_free(struct peer *p);
  * new local credentials. */
 char *peer_answer(struct peer *p, uint64_t now_ms, const char *offer, size_t len,
                   const struct sdp_candidate *cands, size_t n_cands, const char **why);
+/* Starts the DTLS handshake that may_handshake held back (may_handshake is
+ * not asked again).  No-op when none is held back or the peer has failed or
+ * been closed. */
+void peer_start_handshake(struct peer *p, uint64_t now_ms);
 /* Our current ICE username fragment (for routing STUN from new addresses). */
 const char *peer_ufrag(const struct peer *p);
 void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *from,

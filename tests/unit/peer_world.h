@@ -106,6 +106,8 @@ struct sp {
     int chan_open[2], chan_closed[2];
     struct cp_msgs rx;
     uint64_t sent;
+    bool hold_handshake;   /* may_handshake answers no */
+    int handshake_asks;
 };
 
 static struct sp SP[MAX_SP];
@@ -169,6 +171,14 @@ static void sp_failed(void *ctx, enum peer_failure why)
     s->why = why;
 }
 
+static bool sp_may_handshake(void *ctx)
+{
+    struct sp *s = ctx;
+    sp_event(s);
+    s->handshake_asks++;
+    return !s->hold_handshake;
+}
+
 static const struct peer_callbacks SP_CB = {
     .send = sp_send,
     .on_address = sp_address,
@@ -176,6 +186,7 @@ static const struct peer_callbacks SP_CB = {
     .on_channel = sp_channel,
     .on_message = sp_message,
     .on_failed = sp_failed,
+    .may_handshake = sp_may_handshake,
 };
 
 static struct sp *sp_new(void)

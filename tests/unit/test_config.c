@@ -91,6 +91,10 @@ static void test_defaults(void **state)
     assert_int_equal(c.limit.signal_message_size_limit, 2097152);
     assert_int_equal(c.limit.max_api_request_body_size, 10485760);
     assert_int_equal(c.limit.max_http_header_size, 16384);
+    assert_int_equal(c.limit.max_rooms, 4096);
+    assert_int_equal(c.limit.max_signal_connections, 4096);
+    assert_int_equal(c.limit.max_connections_per_ip_per_second, 100);
+    assert_int_equal(c.rtc.max_pending_handshakes, 256);
     assert_int_equal(c.logging.level, LOG_LVL_INFO);
     assert_false(c.logging.json);
     assert_null(c.webhook.api_key);
@@ -117,6 +121,7 @@ static const char every_key[] =
     "  tcp_port: 9001\n"
     "  node_ip: 10.1.2.3\n"
     "  sctp: usrsctp\n"
+    "  max_pending_handshakes: 7\n"
     "room:\n"
     "  auto_create: false\n"
     "  empty_timeout: 60\n"
@@ -131,6 +136,9 @@ static const char every_key[] =
     "  signal_message_size_limit: 5000000000\n"
     "  max_api_request_body_size: 6000000000\n"
     "  max_http_header_size: 8192\n"
+    "  max_rooms: 11\n"
+    "  max_signal_connections: 12\n"
+    "  max_connections_per_ip_per_second: 0\n"
     "logging:\n"
     "  level: warn\n"
     "  json: true\n"
@@ -177,6 +185,10 @@ static void test_every_key(void **state)
     assert_true(c.limit.signal_message_size_limit == 5000000000ull);
     assert_true(c.limit.max_api_request_body_size == 6000000000ull);
     assert_int_equal(c.limit.max_http_header_size, 8192);
+    assert_int_equal(c.limit.max_rooms, 11);
+    assert_int_equal(c.limit.max_signal_connections, 12);
+    assert_int_equal(c.limit.max_connections_per_ip_per_second, 0);
+    assert_int_equal(c.rtc.max_pending_handshakes, 7);
     assert_int_equal(c.logging.level, LOG_LVL_WARN);
     assert_true(c.logging.json);
     assert_string_equal(c.webhook.api_key, "key1");
@@ -733,6 +745,7 @@ static void test_example_loads(void **state)
     assert_true(c.development == d.development && c.room.auto_create == d.room.auto_create);
     assert_memory_equal(&c.room, &d.room, sizeof c.room);
     assert_memory_equal(&c.limit, &d.limit, sizeof c.limit);
+    assert_int_equal(c.rtc.max_pending_handshakes, d.rtc.max_pending_handshakes);
     assert_memory_equal(&c.logging, &d.logging, sizeof c.logging);
     assert_int_equal(c.prometheus_port, d.prometheus_port);
     assert_string_equal(c.region, d.region);

@@ -355,6 +355,48 @@ static void test_setup_timeout(void **state)
     assert_int_equal(s->sent, 0);
 }
 
+/* may_handshake holds the DTLS handshake back: ICE completes, no DTLS goes
+ * out until peer_start_handshake, then the connection comes up.  A
+ * handshake held for good ends with the set-up timeout. */
+static void test_handshake_held(void **state)
+{
+    (void)state;
+    struct sp *a = sp_new(), *b = sp_new();
+    struct client_peer *ca = cl_new("192.168.1.10", 50000, false);
+    struct client_peer *cb = cl_new("192.168.1.11", 50001, true);
+    a->hold_handshake = b->hold_handshake = true;
+    peer_start_handshake(a->peer, now_ms); /* nothing held yet: no-op */
+    uint64_t t0 = now_ms;
+    negotiate(a, ca, FIX_RTCNODE, NULL);
+    negotiate(b, cb, FIX_CHROMIUM, NULL);
+    RUN_UNTIL(a->addresses == 1 && b->addresses == 1, 5000);
+    run_ms(3000);
+    for (int i = 0; i < 2; i++) {
+        const struct sp *s = i ? b : a;
+        const struct client_peer *c = i ? cb : ca;
+        assert_int_equal(s->handshake_asks, 1); /* asked once, not on every check */
+        assert_int_equal(s->connected + s->failed, 0);
+        assert_true(c->mapped_ok > 0);          /* ICE keeps being answered */
+        assert_false(c->dtls_done);
+        assert_int_equal(c->dtls_sent, 0);      /* no ClientHello reached it */
+    }
+    /* a slot frees up for a */
+    peer_start_handshake(a->peer, now_ms);
+    RUN_UNTIL(pair_up(a, ca), 5000);
+    assert_int_equal(a->connected, 1);
+    peer_start_handshake(a->peer, now_ms); /* started already: no-op */
+    assert_int_equal(a->handshake_asks, 1);
+    /* b never gets one: the set-up timeout ends it */
+    RUN_UNTIL(b->failed, 30000);
+    assert_int_equal(b->why, PEER_FAIL_DTLS);
+    assert_true(now_ms > t0 + 30000);
+    peer_start_handshake(b->peer, now_ms); /* failed: no-op */
+    run_ms(100);
+    assert_int_equal(b->connected, 0);
+    assert_int_equal(cb->dtls_sent, 0);
+    assert_int_equal(a->failed, 0);
+}
+
 /* The client's address changes (NAT rebinding): its checks with
  * USE-CANDIDATE from the new address move the peer there; traffic resumes,
  * including what was sent to the old address meanwhile. */
@@ -714,6 +756,7 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_fingerprint, t_teardown),
         cmocka_unit_test_teardown(test_consent_loss, t_teardown),
         cmocka_unit_test_teardown(test_setup_timeout, t_teardown),
+        cmocka_unit_test_teardown(test_handshake_held, t_teardown),
         cmocka_unit_test_teardown(test_network_move, t_teardown),
         cmocka_unit_test_teardown(test_ice_restart, t_teardown),
         cmocka_unit_test_teardown(test_ice_restart_pwd_only, t_teardown),

@@ -383,12 +383,30 @@ static void test_limits_and_close(void **state)
     cr.name = "small";
     cr.max_participants = 1;
     struct room *r = rm_room_create(f->rm, &cr, 0);
-    assert_int_equal(rm_join_check(f->rm, "small", "x", &why), 0);
+    assert_int_equal(rm_join_check(f->rm, "small", "x", &why, NULL), 0);
     rm_join(f->rm, ticket("small", "x", false, false), &f->s[0], 1000);
-    assert_int_equal(rm_join_check(f->rm, "small", "y", &why), 429);
-    assert_int_equal(rm_join_check(f->rm, "small", "x", &why), 0);
+    assert_int_equal(rm_join_check(f->rm, "small", "y", &why, NULL), 429);
+    assert_int_equal(rm_join_check(f->rm, "small", "x", &why, NULL), 0);
+    enum limit_id limit;
+    assert_int_equal(rm_join_check(f->rm, "small", "y", &why, &limit), 429);
+    assert_int_equal(limit, LIMIT_ROOM_PARTICIPANTS);
+    assert_string_equal(why, "room has exceeded its max participants");
+    /* limit.max_rooms: a join that would open one more room is refused */
+    f->cfg.limit.max_rooms = 1;
+    assert_int_equal(rm_join_check(f->rm, "another", "x", &why, &limit), 429);
+    assert_int_equal(limit, LIMIT_ROOMS);
+    assert_string_equal(why, RM_MAX_ROOMS_MSG);
+    assert_int_equal(rm_join_check(f->rm, "small", "x", &why, &limit), 0);
+    assert_int_equal(limit, LIMIT_NONE);
+    assert_null(rm_join(f->rm, ticket("another", "z", false, false), &f->s[1], 1000));
+    assert_null(rm_room_find(f->rm, "another"));
+    assert_int_equal(f->rm->limits.hits[LIMIT_ROOMS], 1);
+    f->cfg.limit.max_rooms = 2;
+    assert_int_equal(rm_join_check(f->rm, "another", "x", &why, &limit), 0);
+    f->cfg.limit.max_rooms = 0; /* no limit */
+    assert_int_equal(rm_join_check(f->rm, "another", "x", &why, &limit), 0);
     f->cfg.room.auto_create = false;
-    assert_int_equal(rm_join_check(f->rm, "nowhere", "x", &why), 404);
+    assert_int_equal(rm_join_check(f->rm, "nowhere", "x", &why, NULL), 404);
     rm_room_close(f->rm, r, LIVEKIT__DISCONNECT_REASON__ROOM_DELETED);
     Livekit__SignalResponse *l = sink_find(&f->s[0], LIVEKIT__SIGNAL_RESPONSE__MESSAGE_LEAVE, 0);
     assert_non_null(l);

@@ -350,6 +350,7 @@ static void test_server_close(void **state)
     assert_int_equal(r.code, 4001);
     assert_int_equal(r.out_len, 0);
     assert_true(ws_conn_closed(r.w));
+    assert_false(ws_conn_failed(r.w)); /* a close the peer answered is no failure */
     rec_clear(&r);
 
     /* long reasons are cut to 123 bytes without splitting a character */
@@ -381,6 +382,7 @@ static void expect_fail(const uint8_t *f, size_t n, size_t max_msg, uint16_t cod
         assert_int_equal(r.out[2] << 8 | r.out[3], code);
     }
     assert_true(ws_conn_closed(r.w));
+    assert_true(ws_conn_failed(r.w));
     rec_clear(&r);
 }
 
