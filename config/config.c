@@ -34,6 +34,9 @@ void config_defaults(struct config *c)
     c->limit.max_rooms = 4096;
     c->limit.max_signal_connections = 4096;
     c->limit.max_connections_per_ip_per_second = 100;
+    c->limit.max_data_queue_messages = 1024;
+    c->limit.max_data_queue_bytes = 4 * 1024 * 1024;
+    c->limit.data_queue_full_action = CONFIG_QUEUE_FULL_RECONNECT;
     c->logging.level = LOG_LVL_INFO;
     c->logging.json = false;
     c->shutdown.drain_timeout = 30;

@@ -43,6 +43,11 @@ struct config_key {
 #define CONFIG_SCTP_NATIVE 0
 #define CONFIG_SCTP_USRSCTP 1
 
+/* limit.data_queue_full_action: what happens to a receiver whose reliable
+ * data queue is full while its channel is open (server/rm_data.c). */
+#define CONFIG_QUEUE_FULL_RECONNECT 0 /* removed with Leave{RECONNECT}; it rejoins */
+#define CONFIG_QUEUE_FULL_DROP 1      /* the newest messages for it are dropped */
+
 struct config {
     int port;                 /* HTTP/WebSocket port, 7880 */
     char **bind_addresses;    /* IP literals; none (n == 0) = all interfaces */
@@ -71,6 +76,11 @@ struct config {
          * connections on the signaling port (4096), new connections per source
          * address (IPv6: per /64) per second (100). */
         uint32_t max_rooms, max_signal_connections, max_connections_per_ip_per_second;
+        /* dcsfu's own keys: each receiver's queue of reliable data waiting for
+         * its channel to open or to have room (server/rm_data.c). */
+        uint32_t max_data_queue_messages; /* 1024 */
+        uint64_t max_data_queue_bytes;    /* 4 MiB */
+        int data_queue_full_action;       /* CONFIG_QUEUE_FULL_RECONNECT (default) or _DROP */
     } limit;
     struct {
         int level;            /* enum log_level from common/log.h */

@@ -32,6 +32,7 @@ enum ktype {
     K_KEYS,
     K_LEVEL,
     K_SCTP,    /* int: "native" or "usrsctp" */
+    K_QFULL,   /* int: "reconnect" or "drop" */
 };
 
 struct ckey {
@@ -76,6 +77,10 @@ static const struct ckey limit_keys[] = {
     F("max_rooms", K_U32, limit.max_rooms),
     F("max_signal_connections", K_U32, limit.max_signal_connections),
     F("max_connections_per_ip_per_second", K_U32, limit.max_connections_per_ip_per_second),
+    /* each receiver's reliable data queue */
+    F("max_data_queue_messages", K_U32, limit.max_data_queue_messages),
+    F("max_data_queue_bytes", K_U64, limit.max_data_queue_bytes),
+    F("data_queue_full_action", K_QFULL, limit.data_queue_full_action),
     {0},
 };
 
@@ -187,6 +192,7 @@ static const char *expected(enum ktype t)
     case K_KEYS: return "a mapping of API key to secret";
     case K_LEVEL: return "one of debug, info, warn, error";
     case K_SCTP: return "native or usrsctp";
+    case K_QFULL: return "reconnect or drop";
     }
     return "a value";
 }
@@ -273,6 +279,11 @@ static int apply_scalar(struct yctx *x, const struct ckey *k, const yaml_node_t 
         if (strcmp(s, "native") && strcmp(s, "usrsctp"))
             return bad(x, v, path, expected(k->type));
         *(int *)field = strcmp(s, "native") ? CONFIG_SCTP_USRSCTP : CONFIG_SCTP_NATIVE;
+        return 0;
+    case K_QFULL:
+        if (strcmp(s, "reconnect") && strcmp(s, "drop"))
+            return bad(x, v, path, expected(k->type));
+        *(int *)field = strcmp(s, "drop") ? CONFIG_QUEUE_FULL_RECONNECT : CONFIG_QUEUE_FULL_DROP;
         return 0;
     case K_STR:
         set_str(field, s);

@@ -81,10 +81,14 @@ static void collect_data(struct metrics *m, const struct rm *rm, const struct rt
             st->bytes_out);
     family(m, "dcsfu_data_dropped_total", METRIC_COUNTER, "DataPackets dropped, by reason.");
     const struct { const char *why; uint64_t n; } drops[] = {
-        {"too_large", st->drop_too_large},       {"no_permission", st->drop_no_permission},
-        {"backpressure", st->drop_backpressure}, {"malformed", st->drop_malformed},
-        {"duplicate", st->drop_duplicate},       {"not_open", st->drop_not_open},
-        {"queue_full", st->drop_queue_full},     {"metrics", st->drop_metrics},
+        {"too_large", st->drop_too_large},
+        {"no_permission", st->drop_no_permission},
+        {"lossy_backpressure", st->drop_lossy_backpressure},
+        {"malformed", st->drop_malformed},
+        {"duplicate", st->drop_duplicate},
+        {"not_open", st->drop_not_open},
+        {"queue_full", st->drop_queue_full},
+        {"metrics", st->drop_metrics},
     };
     for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++)
         labeled(m, "reason", drops[i].why, (double)drops[i].n);
@@ -97,6 +101,9 @@ static void collect_data(struct metrics *m, const struct rm *rm, const struct rt
     one(m, "dcsfu_data_queued_backpressure_total", METRIC_COUNTER,
         "Reliable messages queued because the receiver's SCTP buffer was full.",
         (double)st->queued_backpressure);
+    one(m, "dcsfu_data_slow_receivers_removed_total", METRIC_COUNTER,
+        "Receivers removed (told to reconnect) because their reliable queue was full.",
+        (double)st->slow_receivers_removed);
     family(m, "dcsfu_data_fanout_seconds", METRIC_HISTOGRAM,
            "Time from a DataPacket's arrival to the end of its fan-out to every receiver.");
     metrics_histogram(m, NULL, 0, rtc_fanout_hist(rtc));

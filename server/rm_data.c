@@ -5,8 +5,18 @@
  * receiver: everyone but the sender, or only the participants named in the
  * destination lists.  Reliable packets are de-duplicated by the sender's
  * sequence; reliable data for a receiver whose `_reliable` channel is not
- * open yet, or is full (backpressure), is queued (bounded) and delivered in
- * order when it opens or has room again. */
+ * open yet, or is full (backpressure), is queued and delivered in order when
+ * it opens or has room again.
+ *
+ * A receiver that falls behind (docs/DATA.md, "Slow and stuck receivers"):
+ * lossy data for it goes first, dropped and counted (lossy_backpressure)
+ * while reliable data waits for it or its SCTP buffer is more than half full
+ * (transport/peer.h); reliable data queues up to the configured bound, then
+ * limit.data_queue_full_action applies: `reconnect` (default) marks the
+ * receiver for removal with Leave{RECONNECT} at the next rm_tick and drops
+ * its queue, `drop` drops the newest messages for it.  A receiver whose
+ * channel is not open yet always gets `drop`.  Every reliable message lost
+ * this way counts as queue_full, and each episode is logged. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +73,20 @@ static int deliver(struct rm *rm, struct participant *to, int kind, const uint8_
     return r;
 }
 
+/* The receiver cannot keep up: it is removed at the next rm_tick, and what
+ * waits for it is dropped now. */
+static void evict(struct rm *rm, struct participant *p)
+{
+    LOGW("data", "receiver too slow, reliable queue full: told to reconnect",
+         "room=%s identity=%s sid=%s queued=%zu bytes=%zu", p->room->name, p->identity, p->sid,
+         p->pending.n, p->pending.bytes);
+    rm->stats.drop_queue_full += p->pending.n;
+    rm_data_queue_free(&p->pending);
+    p->data_evict = true;
+    rm->n_evict++;
+    rm->stats.slow_receivers_removed++;
+}
+
 static void enqueue(struct rm *rm, struct participant *to, const uint8_t *data, size_t len)
 {
     if (queue_push(rm, &to->pending, data, len) == 0) {
@@ -70,29 +94,49 @@ static void enqueue(struct rm *rm, struct participant *to, const uint8_t *data, 
         return;
     }
     rm->stats.drop_queue_full++;
-    /* One line per filled queue, not per message. */
-    if (!to->pending_full_logged)
-        LOGW("data", "reliable queue full, messages dropped", "sid=%s queued=%zu bytes=%zu",
-             to->sid, to->pending.n, to->pending.bytes);
-    to->pending_full_logged = true;
+    if (rm->queue_full_reconnect && to->reliable_open) {
+        evict(rm, to);
+        return;
+    }
+    /* One line per filled queue, not per message; another when it empties. */
+    if (to->pending_dropped++ == 0)
+        LOGW("data", "reliable queue full, newest messages dropped",
+             "room=%s identity=%s sid=%s queued=%zu bytes=%zu open=%d", to->room->name,
+             to->identity, to->sid, to->pending.n, to->pending.bytes, (int)to->reliable_open);
+}
+
+/* Lossy data a backed-up receiver does not get; logged once per episode. */
+static void lossy_dropped(struct rm *rm, struct participant *to)
+{
+    rm->stats.drop_lossy_backpressure++;
+    if (!to->lossy_dropping)
+        LOGD("data", "receiver backed up, lossy data dropped", "sid=%s queued=%zu", to->sid,
+             to->pending.n);
+    to->lossy_dropping = true;
 }
 
 static void count_failure(struct rm *rm, int r)
 {
     if (r == DC_ETOOBIG)
         rm->stats.drop_too_large++;
-    else if (r == DC_EAGAIN)
-        rm->stats.drop_backpressure++;
     else
         rm->stats.drop_not_open++;
 }
 
 /* Reliable data keeps its order: while anything is queued for a receiver,
- * new data queues behind it.  A full SCTP buffer (DC_EAGAIN) queues it too;
- * lossy data is dropped instead and counted. */
+ * new data queues behind it.  A full SCTP buffer (DC_EAGAIN) queues it too.
+ * Lossy data is dropped instead, and also while reliable data waits for an
+ * open channel: the receiver is behind, and reliable data goes first. */
 static void send_now(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
                      size_t len)
 {
+    if (to->data_evict) {
+        if (kind == KIND_RELIABLE)
+            rm->stats.drop_queue_full++;
+        else
+            rm->stats.drop_lossy_backpressure++;
+        return;
+    }
     if (kind == KIND_RELIABLE) {
         if (!to->reliable_open || to->pending.n > 0) {
             enqueue(rm, to, data, len);
@@ -111,9 +155,17 @@ static void send_now(struct rm *rm, struct participant *to, int kind, const uint
         rm->stats.drop_not_open++;
         return;
     }
+    if (to->reliable_open && to->pending.n > 0) {
+        lossy_dropped(rm, to);
+        return;
+    }
     int r = deliver(rm, to, kind, data, len);
-    if (r < 0)
+    if (r == DC_EAGAIN)
+        lossy_dropped(rm, to);
+    else if (r < 0)
         count_failure(rm, r);
+    else
+        to->lossy_dropping = false;
 }
 
 static void hold(struct rm *rm, struct participant *p, bool on)
@@ -148,8 +200,11 @@ static void drain(struct rm *rm, struct participant *p)
     }
     if (held)
         hold(rm, p, false);
-    if (q->n == 0)
-        p->pending_full_logged = false;
+    if (q->n == 0 && p->pending_dropped) {
+        LOGI("data", "reliable queue drained", "sid=%s dropped=%llu", p->sid,
+             (unsigned long long)p->pending_dropped);
+        p->pending_dropped = 0;
+    }
 }
 
 /* ---------- batches: one receiver's data of one loop turn ---------- */
@@ -240,7 +295,7 @@ void rm_data_forget(struct rm *rm, struct participant *p)
 static void send_one(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
                      size_t len, struct rm_buf **shared)
 {
-    bool now = !rm->batch_sends || (kind == KIND_RELIABLE && to->pending.n > 0) ||
+    bool now = !rm->batch_sends || to->data_evict || (kind == KIND_RELIABLE && to->pending.n > 0) ||
                (kind == KIND_RELIABLE ? !to->reliable_open : !to->lossy_open);
     if (now) {
         send_now(rm, to, kind, data, len);

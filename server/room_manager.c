@@ -13,8 +13,9 @@ struct rm *rm_new(const struct config *cfg, const struct rm_sink_ops *ops, void 
     rm->ops = ops;
     rm->ops_ctx = ops_ctx;
     rm->event_ctx = ops_ctx;
-    rm->queue_max_msgs = 1024;
-    rm->queue_max_bytes = 4u << 20;
+    rm->queue_max_msgs = cfg->limit.max_data_queue_messages;
+    rm->queue_max_bytes = cfg->limit.max_data_queue_bytes;
+    rm->queue_full_reconnect = cfg->limit.data_queue_full_action == CONFIG_QUEUE_FULL_RECONNECT;
     return rm;
 }
 
@@ -289,9 +290,30 @@ void rm_room_set_metadata(struct rm *rm, struct room *room, const char *metadata
         rm_send(rm, room->parts[i], &msg);
 }
 
+/* Receivers whose reliable queue overflowed with data_queue_full_action
+ * reconnect: they are told to rejoin and leave the room. */
+static void evict_slow_receivers(struct rm *rm, int64_t now_ms)
+{
+    if (rm->n_evict == 0)
+        return;
+    rm->n_evict = 0;
+    const int reason = LIVEKIT__DISCONNECT_REASON__CONNECTION_TIMEOUT;
+    for (size_t i = 0; i < rm->n_rooms; i++) {
+        struct room *r = rm->rooms[i];
+        for (size_t j = r->n_parts; j-- > 0;) {
+            struct participant *p = r->parts[j];
+            if (!p->data_evict)
+                continue;
+            send_leave(rm, p, reason, LIVEKIT__LEAVE_REQUEST__ACTION__RECONNECT);
+            participant_drop(rm, p, reason, now_ms);
+        }
+    }
+}
+
 void rm_tick(struct rm *rm, int64_t now_ms)
 {
     deferred_flush(rm, now_ms);
+    evict_slow_receivers(rm, now_ms);
     for (size_t i = rm->n_rooms; i-- > 0;) {
         struct room *r = rm->rooms[i];
         if (r->n_parts > 0)

@@ -58,7 +58,9 @@ struct rm_sink_ops {
 };
 
 /* Reliable data waiting for a receiver's `_reliable` channel to open or to
- * have room again (backpressure). */
+ * have room again (backpressure).  Bounded by limit.max_data_queue_messages
+ * and limit.max_data_queue_bytes; what happens beyond that is
+ * limit.data_queue_full_action (see rm_data.c). */
 struct data_queue {
     struct data_msg { uint8_t *data; size_t len; } *items;
     size_t head, n, cap, bytes;
@@ -115,7 +117,9 @@ struct participant {
     bool reliable_open, lossy_open;
     uint32_t last_reliable_seq;
     struct data_queue pending;
-    bool pending_full_logged;
+    uint64_t pending_dropped; /* reliable messages dropped since the queue last emptied */
+    bool lossy_dropping;      /* lossy data is being dropped (backpressure) */
+    bool data_evict;          /* too slow: removed at the next rm_tick */
     struct data_batch batch;  /* this turn's data, sent by rm_data_flush */
 };
 
@@ -126,8 +130,9 @@ struct participant {
 struct rm_stats {
     uint64_t data_in[2], data_out[2], bytes_in[2], bytes_out[2];
     uint64_t drop_no_permission, drop_malformed, drop_duplicate, drop_too_large;
-    uint64_t drop_backpressure, drop_not_open, drop_queue_full, drop_metrics;
+    uint64_t drop_lossy_backpressure, drop_not_open, drop_queue_full, drop_metrics;
     uint64_t queued, queued_backpressure;
+    uint64_t slow_receivers_removed;     /* data_queue_full_action: reconnect */
     uint64_t trickle_accepted, trickle_malformed;
     uint64_t joins;                      /* participants that joined */
     /* Joins refused before the upgrade, by HTTP status (status 0: other). */
@@ -167,7 +172,9 @@ struct rm {
     struct limits limits;     /* refusals of every configured cap, server-wide */
     struct rm_deferred *deferred;
     size_t n_deferred, cap_deferred;
-    size_t queue_max_msgs, queue_max_bytes;
+    size_t queue_max_msgs, queue_max_bytes;  /* from limit.max_data_queue_* */
+    bool queue_full_reconnect;               /* limit.data_queue_full_action */
+    size_t n_evict;                          /* participants with data_evict set */
     /* When set, data for receivers is gathered per receiver and sent by
      * rm_data_flush (the server calls it once per loop turn), so that a
      * receiver's messages of one turn share packets; unset, each message is
@@ -207,8 +214,9 @@ void rm_participant_active(struct rm *rm, struct participant *p);
  * freed). */
 int rm_handle_offer(struct rm *rm, struct participant *p, const char *sdp, uint32_t id,
                     int64_t now_ms);
-/* Sends held-back messages that are due, and closes rooms whose empty or
- * departure timeout has passed.  The server calls it every 50 ms. */
+/* Sends held-back messages that are due, removes receivers the data plane
+ * gave up on (Leave{RECONNECT, CONNECTION_TIMEOUT}), and closes rooms whose
+ * empty or departure timeout has passed.  The server calls it every 50 ms. */
 void rm_tick(struct rm *rm, int64_t now_ms);
 /* Participants in every room of this node. */
 size_t rm_participant_count(const struct rm *rm);

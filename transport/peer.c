@@ -343,6 +343,11 @@ int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len)
     if (p->failed || p->closed || !peer_sctp_exists(&p->sctp) || kind < 0 || kind > 1 ||
         p->stream[kind] == NO_STREAM)
         return DC_ECLOSED;
+    if (kind == PEER_LOSSY) {
+        size_t cap;
+        if (peer_sctp_buffered(&p->sctp, &cap) > cap / 2)
+            return DC_EAGAIN;
+    }
     return peer_sctp_send(&p->sctp, (uint16_t)p->stream[kind], len ? 53 : 57, data, len);
 }
 

@@ -71,7 +71,11 @@ void peer_start_handshake(struct peer *p, uint64_t now_ms);
 const char *peer_ufrag(const struct peer *p);
 void peer_on_datagram(struct peer *p, uint64_t now_ms, const struct sockaddr *from,
                       const uint8_t *data, size_t len);
-/* Sends one message on the channel of `kind`: 0, DC_ECLOSED, DC_ETOOBIG, DC_EAGAIN. */
+/* Sends one message on the channel of `kind`: 0, DC_ECLOSED, DC_ETOOBIG, DC_EAGAIN.
+ * Lossy data gives way to reliable data: a PEER_LOSSY message is refused with
+ * DC_EAGAIN while the association holds more than half its send buffer, so a
+ * receiver that falls behind loses lossy messages well before reliable ones
+ * have to wait. */
 int peer_send(struct peer *p, int kind, const uint8_t *data, size_t len);
 /* Batches the next sends into as few packets as possible (sctp_assoc_hold);
  * release before the last send of the batch.  No-op without an association. */

@@ -89,6 +89,16 @@ void peer_sctp_counters(const struct peer_sctp *s, struct sctp_stats *out)
         sctp_assoc_stats(s->usr, out);
 }
 
+size_t peer_sctp_buffered(const struct peer_sctp *s, size_t *capacity)
+{
+    if (s->native) {
+        *capacity = sctpc_dc_send_buffer(s->native);
+        return sctpc_dc_buffered(s->native);
+    }
+    *capacity = s->usr ? sctp_assoc_send_buffer(s->usr) : 0;
+    return s->usr ? sctp_assoc_buffered(s->usr) : 0;
+}
+
 int peer_sctp_impl_parse(const char *name, enum peer_sctp_impl *out)
 {
     if (!strcmp(name, "native"))

@@ -48,6 +48,9 @@ void peer_sctp_tick(struct peer_sctp *s, uint64_t now_ms);
  * now_ms clock), UINT64_MAX if never; usrsctp runs on sctp_tick instead. */
 uint64_t peer_sctp_next_timer(const struct peer_sctp *s);
 void peer_sctp_counters(const struct peer_sctp *s, struct sctp_stats *out);
+/* Bytes queued in the association (unsent or unacknowledged), and in
+ * *capacity the most it takes; both 0 without an association. */
+size_t peer_sctp_buffered(const struct peer_sctp *s, size_t *capacity);
 /* "native" or "usrsctp" into *out; DC_EINVAL for anything else. */
 int peer_sctp_impl_parse(const char *name, enum peer_sctp_impl *out);
 const char *peer_sctp_impl_name(enum peer_sctp_impl impl);

@@ -449,6 +449,8 @@ bool sctp_assoc_channel_info(const struct sctp_assoc *a, uint16_t stream,
 
 size_t sctp_assoc_buffered(const struct sctp_assoc *a) { return a ? a->buffered : 0; }
 
+size_t sctp_assoc_send_buffer(const struct sctp_assoc *a) { return a ? a->sndbuf : 0; }
+
 void sctp_assoc_set_low_water(struct sctp_assoc *a, size_t bytes)
 {
     if (a)

@@ -155,6 +155,8 @@ bool sctp_assoc_channel_info(const struct sctp_assoc *a, uint16_t stream,
                              struct sctp_channel_info *out);
 /* User bytes queued in usrsctp (sent but unacknowledged, or unsent). */
 size_t sctp_assoc_buffered(const struct sctp_assoc *a);
+/* The most sctp_assoc_buffered can reach (the socket's send buffer). */
+size_t sctp_assoc_send_buffer(const struct sctp_assoc *a);
 /* on_writable fires when buffered drops to `bytes` or below after a send
  * returned DC_EAGAIN or left more than `bytes` queued.  Default 256 KiB. */
 void sctp_assoc_set_low_water(struct sctp_assoc *a, size_t bytes);

@@ -22,6 +22,7 @@ struct sctpc_dc {
     struct datachannel_table channels;
     struct sctp_stats stats;
     size_t send_limit;
+    size_t send_buffer;
     uint64_t now;
     int depth;     /* our calls on the stack */
     bool freeing;  /* sctpc_dc_free called: no more callbacks */
@@ -168,6 +169,7 @@ struct sctpc_dc *sctpc_dc_new(const struct sctp_callbacks *cb, void *ctx, uint16
     a->cb = *cb;
     a->ctx = ctx;
     size_t sndbuf = max_message_size > SEND_BUFFER_MIN ? max_message_size : SEND_BUFFER_MIN;
+    a->send_buffer = sndbuf;
     a->send_limit = remote_max_message_size && remote_max_message_size < sndbuf
                         ? remote_max_message_size
                         : sndbuf;
@@ -388,6 +390,8 @@ bool sctpc_dc_channel_info(const struct sctpc_dc *a, uint16_t stream,
 }
 
 size_t sctpc_dc_buffered(const struct sctpc_dc *a) { return a ? sctpc_buffered(a->core) : 0; }
+
+size_t sctpc_dc_send_buffer(const struct sctpc_dc *a) { return a ? a->send_buffer : 0; }
 
 void sctpc_dc_set_low_water(struct sctpc_dc *a, size_t bytes)
 {

@@ -57,6 +57,8 @@ bool sctpc_dc_is_open(const struct sctpc_dc *a);
 bool sctpc_dc_channel_info(const struct sctpc_dc *a, uint16_t stream,
                            struct sctp_channel_info *out);
 size_t sctpc_dc_buffered(const struct sctpc_dc *a);
+/* The most sctpc_dc_buffered can reach. */
+size_t sctpc_dc_send_buffer(const struct sctpc_dc *a);
 void sctpc_dc_set_low_water(struct sctpc_dc *a, size_t bytes);
 void sctpc_dc_stats(const struct sctpc_dc *a, struct sctp_stats *out);
 

@@ -193,7 +193,7 @@ test('1. the endpoint answers strict text format; other paths are 404', async (s
   for (const [name, type] of Object.entries(want)) {
     assert.equal(fams.get(name)?.type, type, `${name} is a ${type}`);
   }
-  for (const reason of ['too_large', 'no_permission', 'backpressure', 'malformed', 'duplicate', 'not_open', 'queue_full', 'metrics']) {
+  for (const reason of ['too_large', 'no_permission', 'lossy_backpressure', 'malformed', 'duplicate', 'not_open', 'queue_full', 'metrics']) {
     assert.equal(value(fams, 'dcsfu_data_dropped_total', { reason }), 0, `drop reason ${reason}`);
   }
   const nf = await fetch(`http://127.0.0.1:${metricsPort}/`, { signal: AbortSignal.timeout(5000) });

@@ -95,6 +95,9 @@ static void test_defaults(void **state)
     assert_int_equal(c.limit.max_signal_connections, 4096);
     assert_int_equal(c.limit.max_connections_per_ip_per_second, 100);
     assert_int_equal(c.rtc.max_pending_handshakes, 256);
+    assert_int_equal(c.limit.max_data_queue_messages, 1024);
+    assert_true(c.limit.max_data_queue_bytes == 4194304);
+    assert_int_equal(c.limit.data_queue_full_action, CONFIG_QUEUE_FULL_RECONNECT);
     assert_int_equal(c.logging.level, LOG_LVL_INFO);
     assert_false(c.logging.json);
     assert_null(c.webhook.api_key);
@@ -139,6 +142,9 @@ static const char every_key[] =
     "  max_rooms: 11\n"
     "  max_signal_connections: 12\n"
     "  max_connections_per_ip_per_second: 0\n"
+    "  max_data_queue_messages: 64\n"
+    "  max_data_queue_bytes: 65536\n"
+    "  data_queue_full_action: drop\n"
     "logging:\n"
     "  level: warn\n"
     "  json: true\n"
@@ -189,6 +195,9 @@ static void test_every_key(void **state)
     assert_int_equal(c.limit.max_signal_connections, 12);
     assert_int_equal(c.limit.max_connections_per_ip_per_second, 0);
     assert_int_equal(c.rtc.max_pending_handshakes, 7);
+    assert_int_equal(c.limit.max_data_queue_messages, 64);
+    assert_true(c.limit.max_data_queue_bytes == 65536);
+    assert_int_equal(c.limit.data_queue_full_action, CONFIG_QUEUE_FULL_DROP);
     assert_int_equal(c.logging.level, LOG_LVL_WARN);
     assert_true(c.logging.json);
     assert_string_equal(c.webhook.api_key, "key1");
@@ -320,6 +329,10 @@ static void test_wrong_types(void **state)
                  "livekit.yaml:3: bind_addresses[1]: expected an IP address, got \"example.com\"");
     expect_error("rtc:\n  node_ip: not-an-ip\n", "rtc.node_ip: expected an IP address");
     expect_error("rtc:\n  sctp: sctplab\n", "rtc.sctp: expected native or usrsctp");
+    expect_error("limit:\n  data_queue_full_action: block\n",
+                 "livekit.yaml:2: limit.data_queue_full_action: expected reconnect or drop, got \"block\"");
+    expect_error("limit:\n  max_data_queue_messages: -1\n",
+                 "limit.max_data_queue_messages: expected an integer between 0 and 4294967295");
     expect_error("webhook:\n  urls:\n    - ftp://x\n", "webhook.urls[0]: expected an http:// or https:// URL");
     expect_error("keys: [a, b]\n", "livekit.yaml:1: keys: expected a mapping of API key to secret");
     expect_error("keys:\n  a: b\n  c:\n", "livekit.yaml:3: keys: the secret of API key c must be a non-empty string");

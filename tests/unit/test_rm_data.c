@@ -1,5 +1,6 @@
 /* Unit tests of data forwarding: stamping, destinations, de-duplication,
- * permissions, the joining-receiver queue and server-sent data. */
+ * permissions, the joining-receiver queue, slow receivers (lossy data first,
+ * the queue bound and data_queue_full_action) and server-sent data. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,9 +26,20 @@ static struct rx rxs[MAX_RX];
 static size_t n_rx;
 static int send_result;
 
+/* The last Leave a sink got: its sink, reason and action. */
+static struct { void *sink; int reason, action, n; } leave;
+
 static void sink_send(void *s, const uint8_t *d, size_t n)
 {
-    (void)s, (void)d, (void)n;
+    Livekit__SignalResponse *m = livekit__signal_response__unpack(NULL, n, d);
+    assert_non_null(m);
+    if (m->message_case == LIVEKIT__SIGNAL_RESPONSE__MESSAGE_LEAVE) {
+        leave.sink = s;
+        leave.reason = m->leave->reason;
+        leave.action = m->leave->action;
+        leave.n++;
+    }
+    livekit__signal_response__free_unpacked(m, NULL);
 }
 
 static void sink_close(void *s)
@@ -139,6 +151,7 @@ static int setup(void **state)
     send_result = 0;
     rx_clear();
     n_evs = 0;
+    memset(&leave, 0, sizeof leave);
     *state = f;
     return 0;
 }
@@ -328,7 +341,7 @@ static void test_backpressure_counted(void **state)
     size_t n = user_packet(buf, "x", 0, NULL);
     send_result = DC_EAGAIN;
     rm_data_received(f->rm, f->p[0], 1, buf, n);
-    assert_int_equal(f->rm->stats.drop_backpressure, 2);
+    assert_int_equal(f->rm->stats.drop_lossy_backpressure, 2);
     send_result = DC_ETOOBIG;
     rm_data_received(f->rm, f->p[0], 1, buf, n);
     assert_int_equal(f->rm->stats.drop_too_large, 2);
@@ -355,6 +368,124 @@ static void test_reliable_backpressure_queues(void **state)
     assert_int_equal(f->p[1]->pending.n, 0);
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(rxs[i].dp->sequence, i + 1);
+}
+
+/* Reliable data waiting for a backed-up receiver goes first: lossy data for
+ * it is dropped meanwhile, and flows again once the queue has drained. */
+static void test_lossy_gives_way(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t buf[256];
+    send_result = DC_EAGAIN;
+    size_t n = user_packet(buf, "r", 1, "bob");
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    assert_int_equal(f->p[1]->pending.n, 1);
+    send_result = 0; /* room for the lossy message, but the reliable one waits */
+    n = user_packet(buf, "l", 0, "bob");
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(n_rx, 0);
+    assert_int_equal(f->rm->stats.drop_lossy_backpressure, 1);
+    assert_true(f->p[1]->lossy_dropping);
+    rm_data_writable(f->rm, f->p[1]);
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(n_rx, 2);
+    assert_int_equal(rxs[0].kind, 0);
+    assert_int_equal(rxs[1].kind, 1);
+    assert_false(f->p[1]->lossy_dropping);
+    assert_int_equal(f->rm->stats.drop_lossy_backpressure, 1);
+    /* a joining receiver (no _reliable yet) still gets lossy data */
+    rm_data_channel_state(f->rm, f->p[1], 0, false);
+    n = user_packet(buf, "r", 2, "bob");
+    rm_data_received(f->rm, f->p[0], 0, buf, n);
+    n = user_packet(buf, "l", 0, "bob");
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    assert_int_equal(n_rx, 3);
+    assert_int_equal(rxs[2].kind, 1);
+}
+
+/* Sends reliable messages seq first..last from alice to bob. */
+static void reliable_to_bob(struct fixture *f, uint32_t first, uint32_t last)
+{
+    uint8_t buf[256];
+    for (uint32_t seq = first; seq <= last; seq++) {
+        size_t n = user_packet(buf, "q", seq, "bob");
+        rm_data_received(f->rm, f->p[0], 0, buf, n);
+    }
+}
+
+/* data_queue_full_action reconnect (the default): a receiver whose open
+ * channel stays full past the bound loses its queue at once and is removed
+ * with Leave{RECONNECT} at the next tick; the others carry on. */
+static void test_queue_full_reconnect(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(f->rm->queue_full_reconnect);
+    f->rm->queue_max_msgs = 4;
+    send_result = DC_EAGAIN;
+    reliable_to_bob(f, 1, 4);
+    assert_int_equal(f->p[1]->pending.n, 4);
+    assert_false(f->p[1]->data_evict);
+    reliable_to_bob(f, 5, 5); /* does not fit */
+    assert_true(f->p[1]->data_evict);
+    assert_int_equal(f->p[1]->pending.n, 0);
+    assert_int_equal(rm_queued_now(f->rm), 0);
+    assert_int_equal(f->rm->stats.drop_queue_full, 5); /* the four queued and the fifth */
+    assert_int_equal(f->rm->stats.slow_receivers_removed, 1);
+    /* until the tick, nothing more goes to it, reliable or lossy */
+    send_result = 0;
+    f->rm->batch_sends = true;
+    reliable_to_bob(f, 6, 6);
+    uint8_t buf[256];
+    size_t n = user_packet(buf, "l", 0, NULL);
+    rm_data_received(f->rm, f->p[0], 1, buf, n);
+    rm_data_flush(f->rm);
+    assert_int_equal(f->rm->stats.drop_queue_full, 6);
+    assert_int_equal(f->rm->stats.drop_lossy_backpressure, 1);
+    assert_int_equal(rx_count(f->p[1]), 0);
+    assert_int_equal(rx_count(f->p[2]), 1); /* carol got the lossy one */
+    rm_tick(f->rm, 5000);
+    assert_int_equal(rm_participant_count(f->rm), 2);
+    assert_null(rm_participant_find(rm_room_find(f->rm, "r"), "bob"));
+    assert_int_equal(leave.n, 1);
+    assert_ptr_equal(leave.sink, &f->sinks[1]);
+    assert_int_equal(leave.action, LIVEKIT__LEAVE_REQUEST__ACTION__RECONNECT);
+    assert_int_equal(leave.reason, LIVEKIT__DISCONNECT_REASON__CONNECTION_TIMEOUT);
+    assert_int_equal(f->rm->n_evict, 0);
+    f->p[1] = NULL;
+    rm_tick(f->rm, 5050);
+    assert_int_equal(leave.n, 1);
+}
+
+/* data_queue_full_action drop: the newest messages are dropped and the
+ * receiver stays; once it has room, it gets the queued ones in order. */
+static void test_queue_full_drop(void **state)
+{
+    struct fixture *f = *state;
+    f->rm->queue_full_reconnect = false;
+    f->rm->queue_max_msgs = 4;
+    send_result = DC_EAGAIN;
+    reliable_to_bob(f, 1, 10);
+    assert_int_equal(f->p[1]->pending.n, 4);
+    assert_int_equal(f->p[1]->pending_dropped, 6);
+    assert_int_equal(f->rm->stats.drop_queue_full, 6);
+    assert_false(f->p[1]->data_evict);
+    rm_tick(f->rm, 5000);
+    assert_int_equal(rm_participant_count(f->rm), 3);
+    send_result = 0;
+    rm_data_writable(f->rm, f->p[1]);
+    assert_int_equal(n_rx, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(rxs[i].dp->sequence, i + 1);
+    assert_int_equal(f->p[1]->pending_dropped, 0);
+    reliable_to_bob(f, 11, 11);
+    assert_int_equal(n_rx, 5);
+    assert_int_equal(leave.n, 0);
+    /* the byte bound too */
+    send_result = DC_EAGAIN;
+    f->rm->queue_max_bytes = 1;
+    reliable_to_bob(f, 12, 12);
+    assert_int_equal(f->p[1]->pending.n, 0);
+    assert_int_equal(f->rm->stats.drop_queue_full, 7);
 }
 
 /* A field numbered 0 with its tag in two bytes: protobuf-c keeps it as an
@@ -501,6 +632,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_send_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reliable_backpressure_queues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lossy_gives_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full_reconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_refused_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_backpressure, setup, teardown),
