@@ -100,6 +100,7 @@ struct world {
     size_t max_dgram_s;                /* largest datagram the client sent */
     /* client events */
     int connected, closed, reason, data_count;
+    int data_early; /* on_data calls before on_connected (must stay 0) */
     uint8_t rx[4096];
     size_t rx_len;
     /* re-entrancy knobs */
@@ -145,6 +146,8 @@ static inline void c_data(void *ctx, const uint8_t *p, size_t n)
 {
     struct world *w = ctx;
     w->data_count++;
+    if (!w->connected)
+        w->data_early++;
     assert_true(n <= sizeof w->rx);
     memcpy(w->rx, p, n);
     w->rx_len = n;

@@ -2,6 +2,7 @@
  * retransmission on the fake clock, handshake timeout, alerts during the
  * handshake, garbage, truncated, altered, replayed and spoofed datagrams. */
 #include "tests/unit/dtls_harness.h"
+#include "transport/sctpc_wire.h"
 
 static void test_lost_client_hello(void **state)
 {
@@ -135,6 +136,55 @@ static void test_garbage_during_handshake(void **state)
     run(w);
     assert_int_equal(w->connected, 1);
     assert_int_equal(w->closed, 0);
+}
+
+/* A valid SCTP INIT packet (common header, INIT chunk) into p; returns 32. */
+static size_t sctp_init_packet(uint8_t *p)
+{
+    static const uint8_t init[32] = {
+        0x13, 0x88, 0x13, 0x88, 0, 0, 0, 0, 0, 0, 0, 0, /* ports 5000, vtag 0, crc */
+        1, 0, 0, 20, 0x11, 0x22, 0x33, 0x44,            /* INIT, length 20, init tag */
+        0, 0x10, 0, 0, 0, 64, 0, 64, 0, 0, 0, 1};       /* a_rwnd, 64/64 streams, TSN */
+    memcpy(p, init, sizeof init);
+    sctpc_seal(p, sizeof init);
+    return sizeof init;
+}
+
+/* SCTP only after DTLS: application data that arrives before the handshake
+ * is complete never reaches on_data (the SCTP stack's input): an SCTP INIT
+ * in a plaintext application-data record, the same in epoch 1 (where only
+ * encrypted records belong), and a genuine encrypted record the server sent
+ * once its side was done, while its last flight is lost.  on_connected comes
+ * first; data flows after it. */
+static void test_app_data_before_handshake(void **state)
+{
+    (void)state;
+    struct world *w = &W;
+    w->drop_mask_c = 2; /* the server's ChangeCipherSpec+Finished */
+    assert_int_equal(dtls_start(w->c, w->now), 0);
+    run(w);
+    assert_true(w->s.done);
+    assert_int_equal(w->connected, 0);
+    uint8_t rec[13 + 32] = {23, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 32};
+    sctp_init_packet(rec + 13);
+    assert_int_equal(dtls_feed(w->c, w->now, rec, sizeof rec), 0);
+    rec[4] = 1; /* epoch 1, sequence 9: fails authentication */
+    assert_int_equal(dtls_feed(w->c, w->now, rec, sizeof rec), 0);
+    server_write(w, "early"); /* encrypted, epoch 1, before our handshake is done */
+    run(w);
+    assert_int_equal(w->data_count, 0);
+    assert_int_equal(w->connected, 0);
+    assert_int_equal(w->closed, 0);
+    assert_int_equal(dtls_send(w->c, (const uint8_t *)"x", 1), DC_EAGAIN);
+    advance(w, 1000); /* our flight again; the server repeats its last one */
+    assert_int_equal(w->connected, 1);
+    assert_int_equal(w->data_early, 0);
+    server_write(w, "after");
+    run(w);
+    assert_int_equal(w->data_count, 1); /* the early record was dropped (SCTP resends) */
+    assert_int_equal(w->rx_len, 5);
+    assert_memory_equal(w->rx, "after", 5);
+    assert_int_equal(w->data_early, 0);
 }
 
 /* A spoofed plaintext handshake fragment with a huge record sequence number
@@ -283,6 +333,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handshake_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_during_handshake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_during_handshake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app_data_before_handshake, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spoofed_record_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_and_truncation_when_connected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_datagrams_when_connected, setup, teardown),
