@@ -146,12 +146,33 @@ static int decode_join_request(const struct http_request *q, bool v1, size_t max
     return 0;
 }
 
+/* The room comes from the token alone.  A request that also names a room
+ * (`room=`, as LiveKit's v0 query allows) must name the token's: a token for
+ * one room never opens another, and a request that asks for one is refused
+ * rather than quietly sent to the token's room. */
+static int check_requested_room(const struct http_request *q, const struct auth_claims *c,
+                                char *why, size_t n)
+{
+    int st = 0;
+    char *room;
+    for (unsigned i = 0; !st && (room = query_get_nth(q->query, "room", i)); i++) {
+        if (room[0] && strcmp(room, c->video.room)) {
+            snprintf(why, n, "permissions denied: the token is for another room");
+            st = 401;
+        }
+        free(room);
+    }
+    return st;
+}
+
 /* The token, its grants, the join request and the size caps. */
 static int join_request_checks(const struct config *cfg, struct join_ticket *t,
                                const struct http_request *q, bool v1, enum limit_id *limit,
                                char *why, size_t n)
 {
     int st = check_claims(&t->claims, why, n);
+    if (!st)
+        st = check_requested_room(q, &t->claims, why, n);
     if (!st)
         st = decode_join_request(q, v1, cfg->limit.signal_message_size_limit, &t->req, limit, why,
                                  n);

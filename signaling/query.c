@@ -33,6 +33,11 @@ static bool pct_decode(const char *s, size_t n, char *out)
 
 char *query_get(const char *query, const char *name)
 {
+    return query_get_nth(query, name, 0);
+}
+
+char *query_get_nth(const char *query, const char *name, unsigned nth)
+{
     if (!query || !name)
         return NULL;
     if (*query == '?')
@@ -52,7 +57,7 @@ char *query_get(const char *query, const char *name)
                 const char *v = eq ? eq + 1 : p + pair_len;
                 size_t v_len = (size_t)(p + pair_len - v);
                 char *val = util_malloc(v_len + 1);
-                if (pct_decode(v, v_len, val))
+                if (pct_decode(v, v_len, val) && nth-- == 0)
                     return val;
                 free(val);
             }

@@ -336,6 +336,79 @@ test('v1 with the token only in a Bearer header and an unpadded, rtc-node style 
   }
 });
 
+// The room comes from the token alone. Every other way a request could name a room is refused
+// with a room-A token, and room B (which exists, with someone in it) never hears of the caller.
+test('a token for room A never opens room B: room= in the query, resume with a B sid, no room in the token', async (srv) => {
+  const roomA = randomRoom('tokA');
+  const roomB = randomRoom('tokB');
+  const inB = await joinRoom(srv, { room: roomB, identity: randomIdentity('inb') });
+  const identity = randomIdentity('intruder');
+  const tokenA = await makeToken({ identity, room: roomA });
+  const base = { url: srv.wsUrl, token: tokenA };
+  const anotherRoom = /permissions denied: the token is for another room/;
+  try {
+    const asks = [
+      { what: 'v1, room= in the query', opts: { ...base, query: { room: roomB } } },
+      { what: 'v1, token in a Bearer header, room= in the query', opts: { ...base, tokenIn: 'header', query: { room: roomB } } },
+      { what: 'v0 (JS style), room= in the query', opts: { ...base, v0Query: jsV0Query({ room: roomB }) } },
+    ];
+    for (const a of asks) {
+      const r = await expectRefusal(a.opts);
+      assert.equal(r.kind, 'http', `${a.what}: refused before the upgrade`);
+      assert.equal(r.status, 401, `${a.what}: status (body ${JSON.stringify(r.body)})`);
+      assert.match(r.body, anotherRoom, a.what);
+      const v = await httpGet(validateUrl(a.opts), { headers: a.opts.tokenIn === 'header' ? { Authorization: `Bearer ${tokenA}` } : {} });
+      assert.equal(v.status, 401, `${a.what}: validate (body ${JSON.stringify(v.body)})`);
+      assert.match(v.body, anotherRoom, `${a.what}: validate`);
+    }
+    // room= given twice: any value that is not the token's room refuses the request
+    const v1 = validateUrl(base);
+    for (const extra of [`room=${roomA}&room=${roomB}`, `room=${roomB}&room=${roomA}`]) {
+      const v = await httpGet(`${v1}&${extra}`);
+      assert.equal(v.status, 401, `${extra}: ${v.body}`);
+    }
+    // the token's own room in the query, or an empty room=, changes nothing
+    for (const extra of [`room=${roomA}`, 'room=']) {
+      const v = await httpGet(`${v1}&${extra}`);
+      assert.equal(v.status, 200, `${extra}: ${v.body}`);
+    }
+    // a resume naming B's participant, v0 and v1: told to rejoin (dcsfu does not resume)
+    const bSid = inB.join.participant.sid;
+    const resumes = [
+      { what: 'v0 resume', opts: { ...base, v0Query: jsV0Query({ reconnect: 1, sid: bSid }) } },
+      { what: 'v1 resume', opts: { ...base, joinRequest: defaultJoinRequest({ reconnect: true, participantSid: bSid }) } },
+    ];
+    for (const a of resumes) {
+      const r = await expectRefusal(a.opts);
+      assert.equal(r.kind, 'leave', `${a.what}: refused with ${r.kind} ${r.status ?? ''}`);
+      assert.equal(r.leave.action, LeaveRequest_Action.RECONNECT, a.what);
+    }
+    // a token without a room: 400, the query's room= is never taken instead (livekit-server
+    // would use it)
+    const noRoom = await makeToken({ identity, room: '' });
+    const r = await expectRefusal({ url: srv.wsUrl, token: noRoom, query: { room: roomB } });
+    assert.equal(r.kind, 'http');
+    assert.equal(r.status, 400, r.body);
+    // with the matching room= the same token joins room A, and only room A
+    const a = await connectSignal({ ...base, query: { room: roomA } });
+    try {
+      assert.equal(a.join.room.name, roomA);
+      assert.deepEqual(a.join.otherParticipants.map((p) => p.identity), []);
+    } finally {
+      a.close();
+    }
+    // B never saw the caller, and B's participant is still there and well
+    await inB.ping();
+    const seen = inB.messages.filter((m) => m.message.case === 'update'
+      && m.message.value.participants.some((p) => p.identity === identity));
+    assert.deepEqual(seen, [], 'room B heard of the room-A caller');
+    const svc = new RoomServiceClient(srv.httpUrl, API_KEY, API_SECRET);
+    assert.deepEqual((await svc.listParticipants(roomB)).map((p) => p.identity), [inB.identity]);
+  } finally {
+    inB.close();
+  }
+});
+
 test('a publisher offer inside the join request does not disturb the session', async (srv) => {
   const room = randomRoom('offer');
   const observer = await joinRoom(srv, { room });

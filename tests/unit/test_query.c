@@ -80,6 +80,24 @@ static void test_malformed(void **state)
     expect("a%=1&a=2", "a", "2");
 }
 
+static void test_nth(void **state)
+{
+    (void)state;
+    const char *q = "room=a&x=1&room=%zz&room=b&room";
+    char *v = query_get_nth(q, "room", 0);
+    assert_string_equal(v, "a");
+    free(v);
+    v = query_get_nth(q, "room", 1); /* the malformed one is not counted */
+    assert_string_equal(v, "b");
+    free(v);
+    v = query_get_nth(q, "room", 2);
+    assert_string_equal(v, "");
+    free(v);
+    assert_null(query_get_nth(q, "room", 3));
+    assert_null(query_get_nth(q, "x", 1));
+    assert_null(query_get_nth(NULL, "x", 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -88,6 +106,7 @@ int main(void)
         cmocka_unit_test(test_empty_values),
         cmocka_unit_test(test_decoding),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_nth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
