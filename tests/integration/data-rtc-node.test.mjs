@@ -303,8 +303,9 @@ test('12. signaling cut mid-stream: the client rejoins and data flows again', { 
   });
 });
 
-// Reliable data is never dropped for a slow receiver while it fits dcsfu's per-receiver queue
-// (1,024 messages or 4 MiB beyond the SCTP send buffer of 1 MiB): B's UDP is blocked for 3 s
+// Reliable data is never dropped for a slow receiver while it fits its SCTP send buffer (2 MiB)
+// and dcsfu's per-receiver queue (limit.max_data_queue_*, 1,024 messages or 4 MiB; beyond that
+// see slow-receiver.test.mjs): B's UDP is blocked for 3 s
 // (shorter than any timeout) while A sends 1,000 x 2 KiB, so the server's SCTP send buffer
 // towards B fills up; once the path is back, B must get all 1,000 in order.
 test('13. a receiver stalled for 3 s still gets every reliable message in order', { timeout: 90000 }, async (srv, t) => {
