@@ -125,8 +125,10 @@ static void count_failure(struct rm *rm, int r)
 
 /* Reliable data keeps its order: while anything is queued for a receiver,
  * new data queues behind it.  A full SCTP buffer (DC_EAGAIN) queues it too.
- * Lossy data is dropped instead, and also while reliable data waits for an
- * open channel: the receiver is behind, and reliable data goes first. */
+ * Lossy data is dropped instead (the transport refuses it past half the SCTP
+ * buffer), and also while reliable data waits in the queue of a receiver
+ * whose channel is open: that receiver is behind, and reliable data goes
+ * first.  A receiver marked for removal gets nothing more. */
 static void send_now(struct rm *rm, struct participant *to, int kind, const uint8_t *data,
                      size_t len)
 {
