@@ -1,4 +1,4 @@
-/* peer_world.h: test-only world for test_peer.c.
+/* peer_world.h: test-only world for test_peer.c and test_peer_faults.c.
  *
  * dcsfu's side (struct sp: a transport/peer with callbacks that record
  * what happens), in-memory clients (client_peer.h), a simulated network
@@ -9,11 +9,15 @@
  * does (which flushes after each datagram's turn too).  A small router stands
  * in for server/rtc.c: a datagram goes to the peer whose selected address
  * it comes from, STUN from a new address to the peer whose ICE ufrag it
- * names.  The including binary supplies gettimeofday from now_ms.
+ * names.  gettimeofday, which usrsctp reads too (RTT samples, heartbeats,
+ * the age a chunk needs before a T3 retransmission), is defined here from
+ * now_ms.
  *
  * Functions are static; one include per test binary. */
 #ifndef DC_TEST_PEER_WORLD_H
 #define DC_TEST_PEER_WORLD_H
+
+#include <sys/time.h>
 
 #include "tests/unit/client_peer.h"
 #include "transport/dep_usrsctp.h"
@@ -399,6 +403,38 @@ static size_t count_kind(const struct cp_msgs *m, int kind)
     for (size_t i = 0; i < m->n; i++)
         n += m->v[i].kind == kind;
     return n;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    (void)tz;
+    uint64_t t = 1700000000000ull + now_ms;
+    tv->tv_sec = (time_t)(t / 1000);
+    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
+    return 0;
+}
+
+/* Group set-up: log level (PEER_TEST_DEBUG), both certificates, addresses. */
+static int group_setup(void **state)
+{
+    (void)state;
+    if (getenv("PEER_TEST_DEBUG"))
+        log_configure(LOG_LVL_DEBUG, false);
+    else
+        log_configure(LOG_LVL_ERROR, false);
+    assert_int_equal(cert_new(&SCERT, NOW_S), 0);
+    assert_int_equal(cert_new(&CCERT, NOW_S), 0);
+    SRV = cp_addr("10.0.0.1", 7882);
+    STRANGER = cp_addr("203.0.113.66", 4444);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    cert_free(SCERT);
+    cert_free(CCERT);
+    return 0;
 }
 
 static int t_teardown(void **state)

@@ -4,20 +4,6 @@
  * fake clock (peer_world.h). */
 #include "tests/unit/peer_world.h"
 
-#include <sys/time.h>
-
-/* usrsctp also reads gettimeofday (RTT samples, heartbeats, and the
- * wall-clock age a chunk needs before a T3 retransmission resends it), so
- * this binary supplies it from the fake clock, as test_sctp.c does. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
-}
-
 /* ---- tests -------------------------------------------------------------------------- */
 
 /* Two clients (rtc-node and Chromium offers, the second with HelloVerify
@@ -720,28 +706,6 @@ static void test_library_shutdown(void **state)
     assert_int_equal(dep_usrsctp_shutdown(5000), 0);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    (void)W; /* the harness's single world is not used here */
-    if (getenv("PEER_TEST_DEBUG"))
-        log_configure(LOG_LVL_DEBUG, false);
-    else
-        log_configure(LOG_LVL_ERROR, false);
-    assert_int_equal(cert_new(&SCERT, NOW_S), 0);
-    assert_int_equal(cert_new(&CCERT, NOW_S), 0);
-    SRV = cp_addr("10.0.0.1", 7882);
-    STRANGER = cp_addr("203.0.113.66", 4444);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    cert_free(SCERT);
-    cert_free(CCERT);
-    return 0;
-}
 
 int main(void)
 {

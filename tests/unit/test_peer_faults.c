@@ -4,20 +4,7 @@
  * test_peer.c (peer_world.h), run on both SCTP stacks. */
 #include "tests/unit/peer_world.h"
 
-#include <sys/time.h>
-
 #include "transport/sctpc_wire.h"
-
-/* usrsctp reads gettimeofday too: this binary supplies it from the fake
- * clock, as test_peer.c does. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
-}
 
 static struct sp *hook_sp;
 static struct client_peer *hook_cl;
@@ -120,28 +107,6 @@ static void test_lossy_gives_way(void **state)
     free(big);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    (void)W; /* the harness's single world is not used here */
-    if (getenv("PEER_TEST_DEBUG"))
-        log_configure(LOG_LVL_DEBUG, false);
-    else
-        log_configure(LOG_LVL_ERROR, false);
-    assert_int_equal(cert_new(&SCERT, NOW_S), 0);
-    assert_int_equal(cert_new(&CCERT, NOW_S), 0);
-    SRV = cp_addr("10.0.0.1", 7882);
-    STRANGER = cp_addr("203.0.113.66", 4444);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    cert_free(SCERT);
-    cert_free(CCERT);
-    return 0;
-}
 
 static void test_library_shutdown(void **state)
 {
