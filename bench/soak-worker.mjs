@@ -17,7 +17,8 @@
 //   {ev:'joined', inst, t} | {ev:'joinFailed', inst, t, error}
 //   {ev:'leaving', inst, t} then {ev:'left', inst, t, drained (ms), behind?, error?}
 //       behind: identities not caught up with when maxDrainMs ran out
-//   {ev:'disconnected', inst, t, reason}   a disconnect the driver did not ask for
+//   {ev:'disconnected', inst, t, reason}   a disconnect the driver did not ask for, or the SDK
+//                                           reconnecting (reason 'reconnecting')
 //   {ev:'b', s, e, r, bad}  every 200 ms when there is news:
 //       s: sends, flat [inst, kind, seq, ts, tr, ...] (tr: publishData resolved)
 //       e: refused sends [[inst, kind, seq, message], ...]
@@ -120,6 +121,11 @@ async function join(c) {
     stopSending(p);
     live.delete(p.inst);
     out({ ev: 'disconnected', inst: p.inst, t: now(), reason });
+  });
+  // a reconnect (the SDK's own, after a failure) loses what was in flight: reported like a
+  // disconnect, and the participant goes on
+  room.on(RoomEvent.Reconnecting, () => {
+    if (!p.leaving && live.has(p.inst)) out({ ev: 'disconnected', inst: p.inst, t: now(), reason: 'reconnecting' });
   });
   live.set(p.inst, p);
   try {

@@ -218,7 +218,8 @@ export async function runSoak({ srv, metricsUrl, makeToken, log = () => {}, ...g
     } else if (ev.ev === 'disconnected') {
       ledger.ended(p.id, ev.t, 'disconnected', ev.reason);
       counts.disconnected++;
-      settle(p, 'disconnected');
+      // after a reconnect the Room is still there: the slot leaves it as usual
+      if (ev.reason !== 'reconnecting') settle(p, 'disconnected');
     }
   }
 
