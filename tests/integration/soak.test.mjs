@@ -98,7 +98,7 @@ test('churn and soak: 20 participants over 5 rooms for 60 s', { timeout: 180000 
     rate: 5, lossyRate: 2, bytes: 200, killEvery: 20, perProc: 5,
     log: (m) => t.diagnostic(m),
   });
-  const report = formatReport(r);
+  const report = `${formatReport(r)}${asan ? '\n  (AddressSanitizer build: RSS not checked)' : ''}`;
   for (const line of report.split('\n')) t.diagnostic(line);
   const problems = soakProblems(r, { checkRss: !asan });
   assert.deepEqual(problems, [], report);
