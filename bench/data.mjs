@@ -443,7 +443,6 @@ async function runOne(N, opt, helpers) {
     const clientPids = workers.map((w) => w.child.pid);
     const perf = opt.perfDir ? await startPerf(pid, `${opt.perfDir}/perf-${N}.data`) : null;
     if (opt.callgrindDir) await run('callgrind_control', ['-z', String(pid)]);
-    const st0 = procStat(pid);
     const c0 = { t: performance.now(), ticks: cpuTicks(pid), ns: schedNs(pid),
       client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy(), udp: udpCounters() };
     const sent = await pub.call('send', { publisher: 'p0', count, rate: opt.rate, size: opt.bytes, reliable: opt.reliable, phase: PHASE_MEASURE, burst: opt.burst }, opt.duration * 1000 + 60000);
@@ -460,7 +459,6 @@ async function runOne(N, opt, helpers) {
     }
     const c1 = { t: performance.now(), ticks: cpuTicks(pid), ns: schedNs(pid),
       client: clientPids.reduce((a, p) => a + cpuTicks(p), 0), machine: machineBusy(), udp: udpCounters() };
-    const st1 = procStat(pid);
     if (perf) await perf.stop();
     if (opt.callgrindDir) await run('callgrind_control', ['-d', 'window', String(pid)]);
     const reports = await Promise.all(workers.map((w) => w.call('report', {}, 60000)));
@@ -492,7 +490,6 @@ async function runOne(N, opt, helpers) {
     console.log(`  latency ms: p50 ${f2(pct(lat, 0.5) / 1000)} p99 ${f2(pct(lat, 0.99) / 1000)} max ${f2(lat[lat.length - 1] / 1000)}`);
     console.log(`  server CPU over ${f1(winMs / 1000)} s: ${f1(srvUsTicks / 1000)} ms (stat ticks) ${f1(srvUsSched / 1000)} ms (schedstat); idle rate ${f2(idleNsPerMs / 1e6 * 100)}% of a core (stat: ${f2(idleTicksPerMs * TICK_US / 1000 * 100)}%)`);
     console.log(`  server CPU us per delivered message: ${f2(per(srvUsTicks))} (stat) ${f2(per(srvUsSched))} (schedstat), net of idle ${f2(per(srvUsSched - idleUsSched))}`);
-    console.log(`  of which user space ${f2(per((st1.utime - st0.utime) * TICK_US))}, kernel ${f2(per((st1.stime - st0.stime) * TICK_US))} (stat ticks)`);
     console.log(`  server RSS KiB: before joins ${rss0}, with ${connected} connected ${rss1}, per participant ${f1((rss1 - rss0) / connected)}`);
     console.log(`  clients: ${f2(clientCores)} cores; machine busy ${f1(machinePct)}% of ${os.cpus().length} cores`);
     const udp = (k) => c1.udp[k] - c0.udp[k];
