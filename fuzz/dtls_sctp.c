@@ -57,15 +57,7 @@ static int fuzz_ssl_write(mbedtls_ssl_context *ssl, const unsigned char *b, size
 #pragma GCC diagnostic pop
 #undef mbedtls_ssl_write
 
-/* usrsctp reads gettimeofday: give it the fake clock (as test_peer.c does). */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
-}
+/* gettimeofday (read by usrsctp) comes from peer_world.h's fake clock. */
 
 static struct fuzz_in IN;
 
