@@ -13,7 +13,7 @@ struct hmap_node {
     uint8_t key[];
 };
 
-static uint64_t hash_bytes(uint64_t seed, const void *key, size_t len)
+uint64_t hmap_hash(uint64_t seed, const void *key, size_t len)
 {
     const uint8_t *p = key;
     uint64_t h = 0xcbf29ce484222325ull ^ seed;
@@ -81,7 +81,7 @@ static void grow(struct hmap *m)
 
 void hmap_put(struct hmap *m, const void *key, size_t len, void *value)
 {
-    uint64_t h = hash_bytes(m->seed, key, len);
+    uint64_t h = hmap_hash(m->seed, key, len);
     struct hmap_node **pp = find(m, key, len, h);
     if (pp && *pp) {
         (*pp)->value = value;
@@ -101,13 +101,13 @@ void hmap_put(struct hmap *m, const void *key, size_t len, void *value)
 
 void *hmap_get(const struct hmap *m, const void *key, size_t len)
 {
-    struct hmap_node **pp = find(m, key, len, hash_bytes(m->seed, key, len));
+    struct hmap_node **pp = find(m, key, len, hmap_hash(m->seed, key, len));
     return pp && *pp ? (*pp)->value : NULL;
 }
 
 void *hmap_del(struct hmap *m, const void *key, size_t len)
 {
-    struct hmap_node **pp = find(m, key, len, hash_bytes(m->seed, key, len));
+    struct hmap_node **pp = find(m, key, len, hmap_hash(m->seed, key, len));
     if (!pp || !*pp)
         return NULL;
     struct hmap_node *n = *pp;

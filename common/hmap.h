@@ -18,6 +18,10 @@ struct hmap {
     uint64_t seed;
 };
 
+/* The seeded hash of the map (FNV-1a with a final mix), for other tables
+ * keyed by outside input (common/ratelimit.c). */
+uint64_t hmap_hash(uint64_t seed, const void *key, size_t len);
+
 void hmap_init(struct hmap *m);
 void hmap_free(struct hmap *m);
 /* Sets key -> value, replacing any previous value. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hmap.h"
 #include "common/util.h"
 
 #define MILLI 1000u /* bucket levels are kept in thousandths of a token */
@@ -26,19 +27,6 @@ struct ratelimit {
     uint64_t swept_ms;
     bool swept;
 };
-
-static uint64_t hash_key(uint64_t seed, const uint8_t *key, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    for (size_t i = 0; i < len; i++) {
-        h ^= key[i];
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
 
 /* The table key of sa's address: 4 bytes (IPv4) or 8 (an IPv6 /64), 0 if
  * the family is neither. */
@@ -87,7 +75,7 @@ void ratelimit_free(struct ratelimit *rl)
 /* The slot holding key, or the free slot where it would go. */
 static struct rl_entry *slot_for(struct ratelimit *rl, const uint8_t *key, size_t len)
 {
-    size_t i = (size_t)hash_key(rl->seed, key, len) & rl->mask;
+    size_t i = (size_t)hmap_hash(rl->seed, key, len) & rl->mask;
     for (;;) {
         struct rl_entry *e = &rl->slots[i];
         if (!e->len || (e->len == len && !memcmp(e->key, key, len)))
