@@ -9,17 +9,14 @@
  * does (which flushes after each datagram's turn too).  A small router stands
  * in for server/rtc.c: a datagram goes to the peer whose selected address
  * it comes from, STUN from a new address to the peer whose ICE ufrag it
- * names.  gettimeofday, which usrsctp reads too (RTT samples, heartbeats,
- * the age a chunk needs before a T3 retransmission), is defined here from
- * now_ms.
+ * names.  The clock is fake_clock.h's, which usrsctp reads too.
  *
  * Functions are static; one include per test binary. */
 #ifndef DC_TEST_PEER_WORLD_H
 #define DC_TEST_PEER_WORLD_H
 
-#include <sys/time.h>
-
 #include "tests/unit/client_peer.h"
+#include "tests/unit/fake_clock.h"
 #include "transport/dep_usrsctp.h"
 #include "transport/peer.h"
 #include "transport/peer_sctp.h"
@@ -31,7 +28,7 @@
 #define STEP_MS 10
 #define SRV_MAX_MESSAGE 262144u
 
-static uint64_t now_ms = 1000000;
+static uint64_t now_ms = 1000000; /* fake_clock.h */
 /* The server peers' SCTP stack (enum peer_sctp_impl); test_peer runs its
  * tests on each. */
 static int g_sctp_impl;
@@ -403,15 +400,6 @@ static size_t count_kind(const struct cp_msgs *m, int kind)
     for (size_t i = 0; i < m->n; i++)
         n += m->v[i].kind == kind;
     return n;
-}
-
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
 }
 
 /* Group set-up: log level (PEER_TEST_DEBUG), both certificates, addresses. */

@@ -4,9 +4,8 @@
  * channel layer on top built from datachannel.c and dcep.c) or the
  * usrsctp-based association of transport/sctp.c ("usr"), joined by
  * in-memory packet queues.  A deterministic PRNG drops, duplicates and
- * reorders packets; a fake clock advances only when the test says so (this
- * binary also supplies gettimeofday, which usrsctp reads, so both clocks
- * agree).  Received messages are checked for per-stream order: payloads
+ * reorders packets; a fake clock (fake_clock.h, which usrsctp reads too)
+ * advances only when the test says so.  Received messages are checked for per-stream order: payloads
  * start with a 32-bit sequence number per stream. */
 #ifndef DC_TEST_SCTPC_PIPE_H
 #define DC_TEST_SCTPC_PIPE_H
@@ -18,11 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <cmocka.h>
 
 #include "common/err.h"
+#include "tests/unit/fake_clock.h"
 #include "transport/datachannel.h"
 #include "transport/dcep.h"
 #include "transport/dep_usrsctp.h"
@@ -63,19 +62,9 @@ struct ep {
 };
 
 static struct ep X, Y;
-static uint64_t now_ms;
 static unsigned loss_pct, dup_pct, reorder_pct;
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t lost_pkts;
-
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
-}
 
 static inline uint32_t rnd(void)
 {

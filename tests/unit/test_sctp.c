@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <cmocka.h>
 
 #include "common/err.h"
 #include "common/log.h"
+#include "tests/unit/fake_clock.h"
 #include "transport/dcep.h"
 #include "transport/dep_usrsctp.h"
 #include "transport/sctp.h"
@@ -58,22 +58,7 @@ struct side {
 };
 
 static struct side A, B;
-static uint64_t now_ms;
 
-/* usrsctp keeps two clocks: its timers advance with sctp_tick, but it also
- * reads gettimeofday (RTT samples, heartbeats, and before a T3
- * retransmission it checks that each chunk has been outstanding for an RTO
- * of wall-clock time).  Under a fake clock the two must agree, so this
- * test binary supplies gettimeofday, which the dynamic linker binds for
- * libusrsctp too: wall time is a fixed epoch plus the fake clock. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-    (void)tz;
-    uint64_t t = 1700000000000ull + now_ms;
-    tv->tv_sec = (time_t)(t / 1000);
-    tv->tv_usec = (suseconds_t)(t % 1000) * 1000;
-    return 0;
-}
 static unsigned loss_pct;
 static uint32_t rng = 1;
 static uint64_t dropped_pkts;
