@@ -697,15 +697,6 @@ static void test_reliable_under_loss(void **state)
     assert_int_equal(count_kind(&s->rx, PEER_LOSSY), 0);
 }
 
-/* Last: every association is gone, so usrsctp finishes (freeing what it
- * holds, which the leak checkers then see). */
-static void test_library_shutdown(void **state)
-{
-    (void)state;
-    assert_int_equal(dep_usrsctp_refs(), 0);
-    assert_int_equal(dep_usrsctp_shutdown(5000), 0);
-}
-
 
 int main(void)
 {
@@ -730,10 +721,5 @@ int main(void)
         cmocka_unit_test_teardown(test_cycles, t_teardown),
         cmocka_unit_test_teardown(test_reliable_under_loss, t_teardown),
     };
-    const struct CMUnitTest last[] = {cmocka_unit_test(test_library_shutdown)};
-    g_sctp_impl = PEER_SCTP_NATIVE;
-    int failed = cmocka_run_group_tests_name("native SCTP", tests, group_setup, group_teardown);
-    g_sctp_impl = PEER_SCTP_USRSCTP;
-    failed += cmocka_run_group_tests_name("usrsctp", tests, group_setup, group_teardown);
-    return failed + cmocka_run_group_tests_name("shutdown", last, NULL, NULL);
+    return run_on_both_stacks(tests, sizeof tests / sizeof tests[0]);
 }

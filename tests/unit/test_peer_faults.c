@@ -107,24 +107,11 @@ static void test_lossy_gives_way(void **state)
     free(big);
 }
 
-
-static void test_library_shutdown(void **state)
-{
-    (void)state;
-    assert_int_equal(dep_usrsctp_refs(), 0);
-    assert_int_equal(dep_usrsctp_shutdown(5000), 0);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sctp_before_dtls, t_teardown),
         cmocka_unit_test_teardown(test_lossy_gives_way, t_teardown),
     };
-    const struct CMUnitTest last[] = {cmocka_unit_test(test_library_shutdown)};
-    g_sctp_impl = PEER_SCTP_NATIVE;
-    int failed = cmocka_run_group_tests_name("native SCTP", tests, group_setup, group_teardown);
-    g_sctp_impl = PEER_SCTP_USRSCTP;
-    failed += cmocka_run_group_tests_name("usrsctp", tests, group_setup, group_teardown);
-    return failed + cmocka_run_group_tests_name("shutdown", last, NULL, NULL);
+    return run_on_both_stacks(tests, sizeof tests / sizeof tests[0]);
 }
