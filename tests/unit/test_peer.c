@@ -2,7 +2,7 @@
  * connection against in-memory clients built from the same cores
  * (client_peer.h), over a simulated network with optional loss under a
  * fake clock (peer_world.h). */
-#include "tests/unit/peer_world.h"
+#include "tests/unit/peer_stacks.h"
 
 /* ---- tests -------------------------------------------------------------------------- */
 

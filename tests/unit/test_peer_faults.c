@@ -2,7 +2,7 @@
  * SCTP that arrives before the DTLS handshake is complete, and lossy data
  * giving way to reliable data when a receiver falls behind.  Same world as
  * test_peer.c (peer_world.h), run on both SCTP stacks. */
-#include "tests/unit/peer_world.h"
+#include "tests/unit/peer_stacks.h"
 
 #include "transport/sctpc_wire.h"
 
