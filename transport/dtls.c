@@ -482,6 +482,16 @@ int dtls_start(struct dtls *d, uint64_t now_ms)
     return leave(d) ? rc : DC_ECLOSED;
 }
 
+/* Hands mbedTLS the bytes p[0..n) as its next input and runs it until it
+ * has consumed them. */
+static void pump_input(struct dtls *d, const uint8_t *p, size_t n)
+{
+    d->in = p;
+    d->in_len = n;
+    pump(d);
+    d->in = NULL;
+}
+
 /* Opens one application-data record of the current epoch with dtls_seal
  * and hands its plaintext on; records that do not open, or that were seen
  * before, are dropped and counted, as mbedTLS drops them. */
@@ -512,14 +522,10 @@ static void feed_records(struct dtls *d, const uint8_t *p, size_t n)
         if (rec > n)
             return; /* truncated: the rest of the datagram is dropped */
         unsigned epoch = (unsigned)p[3] << 8 | p[4];
-        if (p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA && epoch == d->ssl.in_epoch) {
+        if (p[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA && epoch == d->ssl.in_epoch)
             open_record(d, p, rec);
-        } else {
-            d->in = p;
-            d->in_len = rec;
-            pump(d);
-            d->in = NULL;
-        }
+        else
+            pump_input(d, p, rec);
         p += rec;
         n -= rec;
     }
@@ -540,14 +546,10 @@ int dtls_feed(struct dtls *d, uint64_t now_ms, const uint8_t *data, size_t len)
         return 0;
     }
     enter(d, now_ms);
-    if (d->state == DTLS_CONNECTED && d->open.ready) {
+    if (d->state == DTLS_CONNECTED && d->open.ready)
         feed_records(d, data, len);
-    } else {
-        d->in = data;
-        d->in_len = len;
-        pump(d);
-        d->in = NULL;
-    }
+    else
+        pump_input(d, data, len);
     int rc = alive(d) ? 0 : DC_ECLOSED;
     return leave(d) ? rc : DC_ECLOSED;
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "common/err.h"
 #include "common/util.h"
 
@@ -123,9 +125,7 @@ int dtls_seal_open(struct dtls_seal *s, const uint8_t *rec, size_t rec_len, uint
 
 void dtls_seal_free(struct dtls_seal *s)
 {
-    volatile uint8_t *p = (volatile uint8_t *)s;
-    for (size_t i = 0; i < sizeof *s; i++)
-        p[i] = 0;
+    mbedtls_platform_zeroize(s, sizeof *s);
 }
 
 uint64_t dtls_replay_seq(const uint8_t ctr[8])
