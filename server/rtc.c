@@ -167,6 +167,12 @@ static void handshake_end(struct rtc_peer *rp)
     rp->wait_next = NULL;
 }
 
+static void take_slot(struct rtc_peer *rp)
+{
+    rp->handshaking = true;
+    rp->rtc->n_handshaking++;
+}
+
 static bool handshake_slot_free(const struct rtc *r)
 {
     uint32_t max = r->cfg->rtc.max_pending_handshakes;
@@ -182,8 +188,7 @@ static bool cb_may_handshake(void *ctx)
     if (rp->dead)
         return false;
     if (!r->wait_head && handshake_slot_free(r)) {
-        rp->handshaking = true;
-        r->n_handshaking++;
+        take_slot(rp);
         return true;
     }
     rp->waiting = true;
@@ -207,14 +212,8 @@ static void handshakes_admit(struct rtc *r, uint64_t now_ms)
 {
     while (r->wait_head && handshake_slot_free(r)) {
         struct rtc_peer *rp = r->wait_head;
-        r->wait_head = rp->wait_next;
-        if (!r->wait_head)
-            r->wait_tail = NULL;
-        rp->wait_next = NULL;
-        rp->waiting = false;
-        r->n_waiting--;
-        rp->handshaking = true;
-        r->n_handshaking++;
+        handshake_end(rp); /* leaves the queue, whose head it is */
+        take_slot(rp);
         peer_start_handshake(rp->peer, now_ms);
     }
 }
