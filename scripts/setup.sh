@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what dcsfu needs on Debian 12: build dependencies always, and with
 # --test also the test tools (chromium, iproute2, nftables, systemd for
-# systemd-analyze, clang 14 with libFuzzer for scripts/fuzz.sh, valgrind) and the npm packages pinned in package-lock.json.
+# systemd-analyze, openssl, clang 14 with libFuzzer for scripts/fuzz.sh) and
+# the npm packages pinned in package-lock.json.  The benchmarks' optional
+# --perf and --callgrind need linux-perf and valgrind, not installed here.
 # Safe to run again: only missing packages are installed.
 set -eu
 cd "$(dirname "$0")/.."
